@@ -1,0 +1,40 @@
+/*
+ * cli.h: private to src/cli/. The subcommand table lives in main.c; each
+ * subcommand is one file cmd_<name>.c with one entry point. Exit codes are
+ * documented in docs/cli.md.
+ */
+#ifndef KS_CLI_H
+#define KS_CLI_H
+
+#include "base/base.h"
+
+enum ks_exit {
+    KS_EXIT_OK = 0,       /* success */
+    KS_EXIT_FINDINGS = 1, /* findings at or above --fail-on */
+    KS_EXIT_USAGE = 2,    /* bad command line, unknown ecosystem, invalid vector */
+    KS_EXIT_RUNTIME = 3,  /* bad input file, I/O, database, network */
+};
+
+/* A subcommand: argv[0] is the subcommand's own name. Returns an exit code. */
+typedef int (*ks_cmd_fn)(int argc, char **argv);
+
+struct ks_cmd {
+    const char *name;
+    ks_cmd_fn fn;
+    const char *summary;
+};
+
+/* Print "kensa: <msg>" to stderr (the top-level report of an error). */
+void cli_error(const char *fmt, ...) KS_PRINTF(1, 2);
+/* Report err and map its code to an exit code (EINVAL/EPARSE of args -> usage). */
+int cli_fail(const struct ks_err *err);
+int cli_usage_error(const char *cmd, const char *fmt, ...) KS_PRINTF(2, 3);
+/* Write all of s to stdout; false on a write error (reported). */
+bool cli_write_stdout(const char *s, size_t n);
+/* Is file descriptor 1 / 2 a terminal? */
+bool cli_stdout_tty(void);
+bool cli_stderr_tty(void);
+
+/* Subcommands (one file each, cmd_<name>.c). */
+
+#endif

@@ -14,6 +14,7 @@
 
 static const struct ks_cmd commands[] = {
     /* One row per subcommand, in the order --help lists them. */
+    {"sbom", ks_cmd_sbom, "inventory a target and write an SBOM (JSON, CycloneDX, SPDX)"},
     {NULL, NULL, NULL},
 };
 

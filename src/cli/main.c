@@ -14,6 +14,7 @@
 
 static const struct ks_cmd commands[] = {
     /* One row per subcommand, in the order --help lists them. */
+    {"version", ks_cmd_version, "compare versions per ecosystem; evaluate OSV affected[]"},
     {NULL, NULL, NULL},
 };
 

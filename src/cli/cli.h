@@ -36,5 +36,6 @@ bool cli_stdout_tty(void);
 bool cli_stderr_tty(void);
 
 /* Subcommands (one file each, cmd_<name>.c). */
+int ks_cmd_cvss(int argc, char **argv);
 
 #endif

@@ -140,7 +140,7 @@ test_al2023_sqlite(void)
         CHECK_STR(p->source_name, "openssl");
         CHECK_STR(p->source_version, "1:3.0.8-1.amzn2023.0.4");
         CHECK_STR(p->ecosystem, "Amazon Linux"); /* no os-release in the fixture root */
-        CHECK_STR(p->purl, "pkg:rpm/amazon/openssl-libs@3.0.8-1.amzn2023.0.4?arch=x86_64&epoch=1");
+        CHECK_STR(p->purl, "pkg:rpm/amazonlinux/openssl-libs@3.0.8-1.amzn2023.0.4?arch=x86_64&epoch=1");
         CHECK(p->n_files > 0);
     }
     /* no epoch in the header means none, not 0 */
@@ -171,7 +171,7 @@ test_al2023_with_os_release(void)
     CHECK(p != NULL);
     if (p != NULL) {
         CHECK_STR(p->ecosystem, "Amazon Linux:2023");
-        CHECK_STR(p->purl, "pkg:rpm/amazon/openssl-libs@3.0.8-1.amzn2023.0.4"
+        CHECK_STR(p->purl, "pkg:rpm/amazonlinux/openssl-libs@3.0.8-1.amzn2023.0.4"
                            "?arch=x86_64&distro=amzn-2023&epoch=1");
     }
     /* ownership from BASENAMES/DIRNAMES/DIRINDEXES */

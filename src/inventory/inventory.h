@@ -255,6 +255,18 @@ enum ks_code ks_rpm_ndb_each(const void *db, size_t len, ks_rpm_blob_fn fn, ks_r
 enum ks_code ks_rpm_sqlite_each(const void *db, size_t len, ks_rpm_blob_fn fn, ks_rpm_warn_fn warn,
                                 void *ctx, struct ks_err *err);
 
+/* --- SBOMs as input ------------------------------------------------------- */
+
+/*
+ * Read an SBOM document into inv (not finished): CycloneDX JSON, SPDX 2.x
+ * JSON or Kensa inventory JSON, recognised by its top-level keys. name is
+ * used in messages. Components without a purl are counted in one warning
+ * (their ecosystem cannot be known); KS_EPARSE for a document that is not
+ * one of these, KS_ETOOBIG over 256 MiB.
+ */
+enum ks_code ks_sbom_read(struct ks_str data, const char *name, struct ks_inventory *inv,
+                          struct ks_err *err);
+
 /* ------------------------------------------------------------------------ */
 
 /* Detect the distribution of fs (os-release, then the legacy release files). */

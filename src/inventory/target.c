@@ -22,6 +22,8 @@ static enum ks_code open_dir(const char *path, const struct ks_inventory_opts *o
                              struct ks_inventory *inv, struct ks_err *err);
 static enum ks_code open_archive(const char *path, const struct ks_inventory_opts *opts,
                                  struct ks_inventory *inv, struct ks_err *err);
+static enum ks_code open_sbom(const char *path, const struct ks_inventory_opts *opts,
+                              struct ks_inventory *inv, struct ks_err *err);
 
 static const struct {
     enum ks_target_kind kind;
@@ -31,6 +33,7 @@ static const struct {
 } kinds[] = {
     {KS_TARGET_DIR, "dir", KS_RES_HOST, open_dir},
     {KS_TARGET_ARCHIVE, "archive", KS_RES_HOST, open_archive},
+    {KS_TARGET_SBOM, "sbom", KS_RES_SBOM, open_sbom},
 };
 
 const char *
@@ -161,6 +164,23 @@ open_archive(const char *path, const struct ks_inventory_opts *opts, struct ks_i
         return rc;
     rc = ks_inventory_collect(fs, opts, inv, err);
     ks_fs_free(fs);
+    return rc;
+}
+
+static enum ks_code
+open_sbom(const char *path, const struct ks_inventory_opts *opts, struct ks_inventory *inv,
+          struct ks_err *err)
+{
+    struct ks_buf b = KS_BUF_INIT((size_t)256 << 20);
+    enum ks_code rc;
+
+    (void)opts;
+    if ((rc = ks_file_read(path, (size_t)256 << 20, &b, err)) == KS_OK &&
+        (rc = ks_sbom_read(ks_buf_str(&b), path, inv, err)) == KS_OK) {
+        inv_mark_kernels(inv);
+        rc = ks_inventory_finish(inv, err);
+    }
+    ks_buf_release(&b);
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_archive.c: the archive backend with archives the test writes itself
+ * test_archive_hostile.c: the archive backend with archives the test writes itself
  * (libarchive's writer): tar and zip, compressed or not, duplicates
  * (the later entry wins), hardlinks, and hostile entries: '../' names,
  * absolute names, symlinks and hardlinks aiming outside, entries under a

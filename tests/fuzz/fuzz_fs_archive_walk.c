@@ -1,5 +1,5 @@
 /*
- * fuzz_fs_archive.c: open arbitrary bytes as an in-memory archive, walk
+ * fuzz_fs_archive_walk.c: open arbitrary bytes as an in-memory archive, walk
  * it, and read every file through the fs view (symlinks resolved inside the
  * root, hardlinks followed, limits enforced).
  */

@@ -78,6 +78,8 @@ test_purl_parse(void)
     CHECK_INT(ks_purl_parse(KS_STR("pkg:deb/debian/x@1%00"), a, &p, &err), KS_EPARSE);
     CHECK_INT(ks_purl_parse(KS_STR("pkg:1deb/x@1"), a, &p, &err), KS_EPARSE);
     CHECK_INT(ks_purl_parse(KS_STR("pkg:deb/x@1?a=1&a=2"), a, &p, &err), KS_EPARSE);
+    /* found by the fuzzer: an encoded '/' in a namespace segment cannot round-trip */
+    CHECK_INT(ks_purl_parse(KS_STR("pkg:gurcche/%2F/c16.h"), a, &p, &err), KS_EPARSE);
     ks_arena_free(a);
 }
 

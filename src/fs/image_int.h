@@ -375,12 +375,14 @@ struct img_layer_stats {
  * sniffed) and apply it to the tree. Contents are skipped. Hostile entries
  * are warned about ("layer N (sha256:...): skipping '../x': ...") and
  * skipped. *total_bytes accumulates uncompressed bytes against
- * limits->max_total_bytes. The stream is drained, so its digest is checked.
+ * limits->max_total_bytes. The stream is drained, so its digest is checked;
+ * the SHA-256 of the uncompressed tar must equal diff_id (when not NULL).
  */
 enum ks_code img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name,
-                             struct img_stream *s, const struct img_limits *limits,
-                             uint64_t *total_entries, uint64_t *total_bytes, img_warn_fn warn,
-                             void *warn_ctx, struct img_layer_stats *stats, struct ks_err *err);
+                             struct img_stream *s, const char *diff_id,
+                             const struct img_limits *limits, uint64_t *total_entries,
+                             uint64_t *total_bytes, img_warn_fn warn, void *warn_ctx,
+                             struct img_layer_stats *stats, struct ks_err *err);
 
 /*
  * Pass 2: stream a layer again and call `want` with each entry's ordinal;
@@ -391,7 +393,7 @@ enum ks_code img_layer_apply(struct img_tree *t, uint16_t layer, const char *lay
 typedef bool (*img_want_fn)(void *ctx, uint32_t ordinal, uint64_t size);
 typedef enum ks_code (*img_take_fn)(void *ctx, uint32_t ordinal, uint64_t off, const void *data,
                                     size_t len, struct ks_err *err);
-enum ks_code img_layer_fetch(const char *layer_name, struct img_stream *s,
+enum ks_code img_layer_fetch(const char *layer_name, struct img_stream *s, const char *diff_id,
                              const struct img_limits *limits, img_want_fn want, img_take_fn take,
                              void *ctx, struct ks_err *err);
 

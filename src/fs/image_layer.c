@@ -14,6 +14,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 
 #include "base/banned.h"
 
@@ -48,15 +49,26 @@ img_limits_fill(struct img_limits *l)
 
 #define READ_CHUNK (128 * 1024)
 
+/*
+ * Two libarchive readers per layer: `outer` undoes the compression (gzip,
+ * zstd or none, as the raw format), `inner` reads the tar from the bytes
+ * outer yields. In between, the uncompressed bytes are hashed, so a layer's
+ * diff id (what the per-layer inventory cache is keyed by) is verified
+ * too, not only the digest of its compressed blob.
+ */
 struct reader {
     struct img_stream *s;
+    struct archive *outer;
     char *buf;
     enum ks_code rc;
     struct ks_err err;
+    EVP_MD_CTX *md;
+    uint64_t tar_bytes;
+    bool outer_eof;
 };
 
 static la_ssize_t
-read_cb(struct archive *a, void *ctx, const void **buf)
+raw_cb(struct archive *a, void *ctx, const void **buf)
 {
     struct reader *r = ctx;
     size_t got = 0;
@@ -70,34 +82,134 @@ read_cb(struct archive *a, void *ctx, const void **buf)
     return (la_ssize_t)got;
 }
 
+static la_ssize_t
+tar_cb(struct archive *a, void *ctx, const void **buf)
+{
+    struct reader *r = ctx;
+    const void *p;
+    size_t n;
+    la_int64_t off;
+    int ar;
+
+    if (r->outer_eof)
+        return 0;
+    ar = archive_read_data_block(r->outer, &p, &n, &off);
+    if (ar == ARCHIVE_EOF) {
+        r->outer_eof = true;
+        return 0;
+    }
+    if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN) {
+        if (r->rc == KS_OK)
+            r->rc = ks_err_set(&r->err, KS_EPARSE, "image: layer '%s': %s", img_stream_name(r->s),
+                               archive_error_string(r->outer) ? archive_error_string(r->outer)
+                                                              : "decompression failed");
+        if (a != NULL)
+            archive_set_error(a, EIO, "%s", r->err.msg);
+        return -1;
+    }
+    if (EVP_DigestUpdate(r->md, p, n) != 1) {
+        r->rc = ks_err_set(&r->err, KS_EINTERNAL, "image: sha256 failed");
+        return -1;
+    }
+    r->tar_bytes += n;
+    *buf = p;
+    return (la_ssize_t)n;
+}
+
+static void
+close_layer(struct reader *r, struct archive *inner)
+{
+    archive_read_free(inner);
+    archive_read_free(r->outer);
+    r->outer = NULL;
+    EVP_MD_CTX_free(r->md);
+    r->md = NULL;
+    ks_free(r->buf);
+    r->buf = NULL;
+}
+
 static enum ks_code
 open_layer(struct reader *r, struct img_stream *s, struct archive **out, struct ks_err *err)
 {
-    struct archive *a = archive_read_new();
+    struct archive *inner = NULL;
+    struct archive_entry *ae;
+    int ar;
 
     r->s = s;
     r->rc = KS_OK;
     r->buf = ks_malloc(READ_CHUNK);
-    if (a == NULL || r->buf == NULL) {
-        archive_read_free(a);
+    r->md = EVP_MD_CTX_new();
+    r->outer = archive_read_new();
+    inner = archive_read_new();
+    if (inner == NULL || r->outer == NULL || r->buf == NULL || r->md == NULL ||
+        EVP_DigestInit_ex(r->md, EVP_sha256(), NULL) != 1) {
+        close_layer(r, inner);
         return ks_err_set(err, KS_ENOMEM, "image: out of memory opening layer '%s'",
                           img_stream_name(s));
     }
     /* Only what image-spec layers may be: tar, optionally gzip or zstd. */
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_zstd(a);
-    archive_read_support_format_tar(a);
-    archive_read_support_format_empty(a);
-    if (archive_read_open(a, r, NULL, read_cb, NULL) != ARCHIVE_OK) {
+    archive_read_support_filter_gzip(r->outer);
+    archive_read_support_filter_zstd(r->outer);
+    archive_read_support_format_raw(r->outer);
+    archive_read_support_format_empty(r->outer);
+    if (archive_read_open(r->outer, r, NULL, raw_cb, NULL) != ARCHIVE_OK)
+        goto bad;
+    ar = archive_read_next_header(r->outer, &ae);
+    if (ar == ARCHIVE_EOF)
+        r->outer_eof = true; /* an empty blob: an empty layer */
+    else if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN)
+        goto bad;
+    archive_read_support_format_tar(inner);
+    archive_read_support_format_empty(inner);
+    if (archive_read_open(inner, r, NULL, tar_cb, NULL) != ARCHIVE_OK) {
         enum ks_code rc = r->rc != KS_OK
                               ? ks_err_set(err, r->rc, "%s", r->err.msg)
                               : ks_err_set(err, KS_EPARSE, "image: layer '%s' is not a tar: %s",
-                                           img_stream_name(s), archive_error_string(a));
+                                           img_stream_name(s), archive_error_string(inner));
 
-        archive_read_free(a);
+        close_layer(r, inner);
         return rc;
     }
-    *out = a;
+    *out = inner;
+    return KS_OK;
+bad:;
+    enum ks_code rc = r->rc != KS_OK
+                          ? ks_err_set(err, r->rc, "%s", r->err.msg)
+                          : ks_err_set(err, KS_EPARSE, "image: layer '%s': %s", img_stream_name(s),
+                                       archive_error_string(r->outer));
+
+    close_layer(r, inner);
+    return rc;
+}
+
+/*
+ * After the tar's end: read what is left of the uncompressed stream and
+ * the blob, then check the diff id (the blob digest is checked by s).
+ */
+static enum ks_code
+finish_layer(struct reader *r, const char *layer_name, const char *diff_id, struct ks_err *err)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    char hex[65];
+    const void *p;
+
+    while (!r->outer_eof) {
+        if (tar_cb(NULL, r, &p) < 0)
+            return ks_err_set(err, r->rc != KS_OK ? r->rc : KS_EPARSE, "%s", r->err.msg);
+    }
+    if (img_stream_drain(r->s, err) != KS_OK)
+        return err ? err->code : KS_EPARSE;
+    if (diff_id == NULL || diff_id[0] == '\0')
+        return KS_OK;
+    if (EVP_DigestFinal_ex(r->md, md, &mdlen) != 1 || mdlen != 32)
+        return ks_err_set(err, KS_EINTERNAL, "image: sha256 failed");
+    ks_hex_encode(md, 32, hex);
+    if (strlen(diff_id) != 71 || strcmp(diff_id + 7, hex) != 0)
+        return ks_err_set(err, KS_EPARSE,
+                          "image: layer %s: diff id mismatch: the config says %s, the "
+                          "uncompressed layer is sha256:%s",
+                          layer_name, diff_id, hex);
     return KS_OK;
 }
 
@@ -163,8 +275,9 @@ header_error(struct archive *a, struct reader *r, const char *layer_name, uint32
 
 enum ks_code
 img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, struct img_stream *s,
-                const struct img_limits *limits, uint64_t *total_entries, uint64_t *total_bytes,
-                img_warn_fn warn, void *warn_ctx, struct img_layer_stats *stats, struct ks_err *err)
+                const char *diff_id, const struct img_limits *limits, uint64_t *total_entries,
+                uint64_t *total_bytes, img_warn_fn warn, void *warn_ctx,
+                struct img_layer_stats *stats, struct ks_err *err)
 {
     struct reader r = {0};
     struct archive *a = NULL;
@@ -219,11 +332,11 @@ img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, stru
         rc = header_error(a, &r, layer_name, ordinal, err);
         goto out;
     }
-    /* Whatever follows the end-of-archive blocks still counts for the digest. */
-    if ((rc = img_stream_drain(s, err)) != KS_OK)
+    /* Whatever follows the end-of-archive blocks still counts for the digests. */
+    if ((rc = finish_layer(&r, layer_name, diff_id, err)) != KS_OK)
         goto out;
     {
-        uint64_t tar_bytes = (uint64_t)archive_filter_bytes(a, 0);
+        uint64_t tar_bytes = r.tar_bytes;
 
         *total_bytes += tar_bytes;
         if (stats != NULL) {
@@ -234,16 +347,16 @@ img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, stru
     }
     rc = KS_OK;
 out:
-    archive_read_free(a);
-    ks_free(r.buf);
+    close_layer(&r, a);
     ks_buf_release(&why);
     ks_buf_release(&msg);
     return rc;
 }
 
 enum ks_code
-img_layer_fetch(const char *layer_name, struct img_stream *s, const struct img_limits *limits,
-                img_want_fn want, img_take_fn take, void *ctx, struct ks_err *err)
+img_layer_fetch(const char *layer_name, struct img_stream *s, const char *diff_id,
+                const struct img_limits *limits, img_want_fn want, img_take_fn take, void *ctx,
+                struct ks_err *err)
 {
     struct reader r = {0};
     struct archive *a = NULL;
@@ -301,10 +414,9 @@ img_layer_fetch(const char *layer_name, struct img_stream *s, const struct img_l
         rc = header_error(a, &r, layer_name, ordinal, err);
         goto out;
     }
-    rc = img_stream_drain(s, err);
+    rc = finish_layer(&r, layer_name, diff_id, err);
 out:
-    archive_read_free(a);
-    ks_free(r.buf);
+    close_layer(&r, a);
     ks_free(chunk);
     return rc;
 }

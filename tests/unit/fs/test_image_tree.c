@@ -124,6 +124,8 @@ count_warn(void *ctx, const char *msg)
     snprintf(last_warning, sizeof(last_warning), "%s", msg);
 }
 
+static const char *diff_id_want;
+
 static enum ks_code
 apply_file(struct img_tree *t, uint16_t layer, const char *path, const char *digest,
            const struct img_limits *lim, struct ks_err *err)
@@ -144,7 +146,8 @@ apply_file(struct img_tree *t, uint16_t layer, const char *path, const char *dig
     rc = img_stream_fd(fd, path, digest, (uint64_t)st.st_size, true, &s, err);
     if (rc != KS_OK)
         return rc;
-    rc = img_layer_apply(t, layer, path, s, &l, &ne, &nb, count_warn, NULL, NULL, err);
+    rc =
+        img_layer_apply(t, layer, path, s, diff_id_want, &l, &ne, &nb, count_warn, NULL, NULL, err);
     img_stream_close(s);
     return rc;
 }
@@ -432,6 +435,29 @@ test_digest_mismatch(void)
 }
 
 static void
+test_diff_id(void)
+{
+    struct img_tree *t = NULL;
+    struct ks_err err = KS_ERR_INIT;
+    static const struct ent l0[] = {{"a", 'f', "a", 0}, {"b/c", 'f', "cc", 0}};
+    char plain[4096], gz[4096], diff[IMG_DIGEST_MAX], gzd[IMG_DIGEST_MAX];
+
+    snprintf(plain, sizeof(plain), "%s", write_layer('n', l0, 2));
+    snprintf(gz, sizeof(gz), "%s", write_layer('g', l0, 2));
+    snprintf(diff, sizeof(diff), "%s", file_digest(plain));
+    snprintf(gzd, sizeof(gzd), "%s", file_digest(gz));
+    CHECK_OK(img_tree_new(0, &t, &err));
+    diff_id_want = diff;
+    CHECK_OK(apply_file(t, 0, gz, gzd, NULL, &err));
+    CHECK_OK(apply_file(t, 1, plain, diff, NULL, &err));
+    diff_id_want = gzd; /* the compressed digest is not the diff id */
+    CHECK_INT(apply_file(t, 2, gz, gzd, NULL, &err), KS_EPARSE);
+    CHECK(strstr(err.msg, "diff id mismatch") != NULL);
+    diff_id_want = NULL;
+    img_tree_free(t);
+}
+
+static void
 test_bombs(void)
 {
     struct img_tree *t = NULL;
@@ -508,7 +534,7 @@ test_fetch(void)
     CHECK(n != NULL);
     f.want = n->data_entry;
     CHECK_OK(img_stream_fd(open(path, O_RDONLY), path, file_digest(path), 0, false, &s, &err));
-    CHECK_OK(img_layer_fetch("l0", s, &lim, want_one, take_it, &f, &err));
+    CHECK_OK(img_layer_fetch("l0", s, NULL, &lim, want_one, take_it, &f, &err));
     CHECK_STR(f.got.data, "ID=debian\nVERSION_ID=\"12\"\n");
     CHECK_INT(f.ends, 1);
     img_stream_close(s);
@@ -587,5 +613,5 @@ test_alloc_failures(void)
 KS_TEST_MAIN(KS_TEST(test_path_clean), KS_TEST(test_layers_whiteouts),
              KS_TEST(test_same_layer_whiteout), KS_TEST(test_hardlinks_and_replacement),
              KS_TEST(test_hostile_entries), KS_TEST(test_resolve_loops), KS_TEST(test_walk_sorted),
-             KS_TEST(test_digest_mismatch), KS_TEST(test_bombs), KS_TEST(test_fetch),
-             KS_TEST(test_memory_per_node), KS_TEST(test_alloc_failures))
+             KS_TEST(test_digest_mismatch), KS_TEST(test_diff_id), KS_TEST(test_bombs),
+             KS_TEST(test_fetch), KS_TEST(test_memory_per_node), KS_TEST(test_alloc_failures))

@@ -397,4 +397,83 @@ enum ks_code img_layer_fetch(const char *layer_name, struct img_stream *s, const
                              const struct img_limits *limits, img_want_fn want, img_take_fn take,
                              void *ctx, struct ks_err *err);
 
+/* ------------------------------------------------------------------------ */
+/* Images (image_source.c).                                                  */
+
+enum img_src_kind {
+    IMG_SRC_OCI_LAYOUT = 1,
+    IMG_SRC_OCI_ARCHIVE,
+    IMG_SRC_DOCKER_ARCHIVE,
+    IMG_SRC_REGISTRY,
+};
+
+struct img_open_opts {
+    const char *platform;     /* "os/arch[/variant]"; NULL or "": the host's */
+    bool insecure;            /* registry: plain HTTP / unverified TLS */
+    const char *auth_config;  /* docker config.json; NULL: the usual places */
+    const char *cache_dir;    /* blob cache; NULL: the default */
+    uint64_t cache_max_bytes; /* 0: default bound; UINT64_MAX: no cache */
+    img_warn_fn warn;
+    void *warn_ctx;
+};
+
+struct img_layer_info {
+    struct img_desc blob;   /* digest "" for legacy docker-save members (path set) */
+    const char *diff_id;    /* sha256 of the uncompressed tar (verified when read) */
+    ptrdiff_t history;      /* index into config.history, or -1 */
+    const char *created_by; /* that history entry's created_by, or NULL */
+    const char *created;
+};
+
+struct img_src_ops;
+struct img_cache;
+
+/* One resolved image: one platform's manifest, config and layers. */
+struct img_image {
+    struct ks_arena *arena; /* everything below lives in it */
+    enum img_src_kind kind;
+    const struct img_src_ops *ops;
+    void *impl;
+    struct img_cache *cache;
+    const char *name;       /* as the user gave it */
+    const char *path;       /* layout dir or tar */
+    const char *ref;        /* the image named inside a layout/tar, or NULL */
+    const char *source;     /* "oci-layout", "oci-archive", "docker-archive", "registry" */
+    const char *repository; /* registry: host/repo */
+    const char *tag;        /* registry tag or layout ref name */
+    const char **repo_tags; /* docker save RepoTags */
+    size_t n_repo_tags;
+    char digest[IMG_DIGEST_MAX];          /* what the reference resolved to ("" if unknown) */
+    char manifest_digest[IMG_DIGEST_MAX]; /* the platform's manifest */
+    char config_digest[IMG_DIGEST_MAX];   /* the image id */
+    struct img_platform want;
+    bool platform_explicit;
+    struct img_platform platform; /* from the config */
+    struct img_manifest manifest;
+    struct img_desc config_desc;
+    struct img_config config;
+    struct img_layer_info *layers;
+    size_t n_layers;
+    img_warn_fn warn;
+    void *warn_ctx;
+};
+
+/*
+ * Open an image at a path: an OCI layout directory, an OCI archive or a
+ * docker-save tar (detected), optionally "PATH:NAME" to pick one of
+ * several images (ref name or RepoTag). Reads the index/manifest/config,
+ * not the layers. The result is freed with img_image_free.
+ */
+enum ks_code img_image_open_path(const char *spec, const struct img_open_opts *opts,
+                                 struct img_image **out, struct ks_err *err);
+/* Open HOST/REPO:TAG or HOST/REPO@sha256:... from a registry. */
+enum ks_code img_image_open_registry(const char *reference, const struct img_open_opts *opts,
+                                     struct img_image **out, struct ks_err *err);
+void img_image_free(struct img_image *img);
+/* A verified stream over layer i's blob (close with img_stream_close). */
+enum ks_code img_image_open_layer(struct img_image *img, size_t i, struct img_stream **out,
+                                  struct ks_err *err);
+/* Registry bytes downloaded (0 for local images). */
+uint64_t img_image_downloaded(const struct img_image *img);
+
 #endif

@@ -320,6 +320,7 @@ struct img_stream {
     const struct img_stream_ops *ops;
     char *name;
     char digest[IMG_DIGEST_MAX]; /* "" when not checked */
+    char actual[IMG_DIGEST_MAX]; /* the bytes' sha256, set at the end of the stream */
     uint64_t size;
     bool has_size;
     uint64_t count; /* raw bytes delivered */
@@ -386,13 +387,29 @@ enum ks_code img_layer_apply(struct img_tree *t, uint16_t layer, const char *lay
 
 /*
  * Pass 2: stream a layer again and call `want` with each entry's ordinal;
- * when it returns true the entry's data is read and handed to `take` in
- * chunks (off, data, len), then `take` gets len 0 at the entry's end.
- * A `take` error stops the pass.
+ * IMG_WANT_STOP ends the pass early; on IMG_WANT_READ the entry's data is read and handed to `take`
+ * in chunks (off, data, len), then `take` gets len 0 at the entry's end. A `take` error stops the
+ * pass.
  */
-typedef bool (*img_want_fn)(void *ctx, uint32_t ordinal, uint64_t size);
+enum img_want { IMG_WANT_SKIP = 0, IMG_WANT_READ = 1, IMG_WANT_STOP = 2 };
+typedef int (*img_want_fn)(void *ctx, uint32_t ordinal, uint64_t size);
 typedef enum ks_code (*img_take_fn)(void *ctx, uint32_t ordinal, uint64_t off, const void *data,
                                     size_t len, struct ks_err *err);
+/* How a layer is laid out: a tar (images) or a zip placed under a prefix (functions). */
+struct img_layer_fmt {
+    bool zip;
+    const char *prefix; /* "var/task", "opt", or NULL */
+};
+
+enum ks_code img_layer_apply_ex(struct img_tree *t, uint16_t layer, const char *layer_name,
+                                const struct img_layer_fmt *fmt, struct img_stream *s,
+                                const char *diff_id, const struct img_limits *limits,
+                                uint64_t *total_entries, uint64_t *total_bytes, img_warn_fn warn,
+                                void *warn_ctx, struct img_layer_stats *stats, struct ks_err *err);
+enum ks_code img_layer_fetch_ex(const char *layer_name, const struct img_layer_fmt *fmt,
+                                struct img_stream *s, const char *diff_id,
+                                const struct img_limits *limits, img_want_fn want, img_take_fn take,
+                                void *ctx, struct ks_err *err);
 enum ks_code img_layer_fetch(const char *layer_name, struct img_stream *s, const char *diff_id,
                              const struct img_limits *limits, img_want_fn want, img_take_fn take,
                              void *ctx, struct ks_err *err);

@@ -129,13 +129,38 @@ close_layer(struct reader *r, struct archive *inner)
 }
 
 static enum ks_code
-open_layer(struct reader *r, struct img_stream *s, struct archive **out, struct ks_err *err)
+open_layer(struct reader *r, struct img_stream *s, bool zip, struct archive **out,
+           struct ks_err *err)
 {
     struct archive *inner = NULL;
     struct archive_entry *ae;
     int ar;
 
     r->s = s;
+    if (zip) {
+        /* A function package: one zip reader straight over the blob. */
+        r->buf = ks_malloc(READ_CHUNK);
+        inner = archive_read_new();
+        if (inner == NULL || r->buf == NULL) {
+            close_layer(r, inner);
+            return ks_err_set(err, KS_ENOMEM, "image: out of memory opening '%s'",
+                              img_stream_name(s));
+        }
+        r->outer_eof = true;
+        archive_read_support_format_zip_streamable(inner);
+        archive_read_support_format_empty(inner);
+        if (archive_read_open(inner, r, NULL, raw_cb, NULL) != ARCHIVE_OK) {
+            enum ks_code rc = r->rc != KS_OK
+                                  ? ks_err_set(err, r->rc, "%s", r->err.msg)
+                                  : ks_err_set(err, KS_EPARSE, "'%s' is not a zip: %s",
+                                               img_stream_name(s), archive_error_string(inner));
+
+            close_layer(r, inner);
+            return rc;
+        }
+        *out = inner;
+        return KS_OK;
+    }
     r->rc = KS_OK;
     r->buf = ks_malloc(READ_CHUNK);
     r->md = EVP_MD_CTX_new();
@@ -194,13 +219,13 @@ finish_layer(struct reader *r, const char *layer_name, const char *diff_id, stru
     char hex[65];
     const void *p;
 
-    while (!r->outer_eof) {
+    while (!r->outer_eof && r->outer != NULL) {
         if (tar_cb(NULL, r, &p) < 0)
             return ks_err_set(err, r->rc != KS_OK ? r->rc : KS_EPARSE, "%s", r->err.msg);
     }
     if (img_stream_drain(r->s, err) != KS_OK)
         return err ? err->code : KS_EPARSE;
-    if (diff_id == NULL || diff_id[0] == '\0')
+    if (diff_id == NULL || diff_id[0] == '\0' || r->outer == NULL)
         return KS_OK;
     if (EVP_DigestFinal_ex(r->md, md, &mdlen) != 1 || mdlen != 32)
         return ks_err_set(err, KS_EINTERNAL, "image: sha256 failed");
@@ -279,6 +304,20 @@ img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, stru
                 uint64_t *total_bytes, img_warn_fn warn, void *warn_ctx,
                 struct img_layer_stats *stats, struct ks_err *err)
 {
+    return img_layer_apply_ex(t, layer, layer_name, NULL, s, diff_id, limits, total_entries,
+                              total_bytes, warn, warn_ctx, stats, err);
+}
+
+enum ks_code
+img_layer_apply_ex(struct img_tree *t, uint16_t layer, const char *layer_name,
+                   const struct img_layer_fmt *fmt, struct img_stream *s, const char *diff_id,
+                   const struct img_limits *limits, uint64_t *total_entries, uint64_t *total_bytes,
+                   img_warn_fn warn, void *warn_ctx, struct img_layer_stats *stats,
+                   struct ks_err *err)
+{
+    struct ks_buf full = KS_BUF_INIT(IMG_MAX_PATH + 1);
+    bool zip = fmt != NULL && fmt->zip;
+    const char *prefix = fmt != NULL && fmt->prefix != NULL ? fmt->prefix : NULL;
     struct reader r = {0};
     struct archive *a = NULL;
     struct archive_entry *ae;
@@ -288,11 +327,12 @@ img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, stru
     enum ks_code rc;
     int ar;
 
-    if ((rc = open_layer(&r, s, &a, err)) != KS_OK)
+    if ((rc = open_layer(&r, s, zip, &a, err)) != KS_OK)
         goto out;
     while ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
         const char *path = archive_entry_pathname(ae);
         struct img_entry e = {0};
+        bool hostile = false;
         bool skipped = false;
 
         if (path == NULL)
@@ -304,6 +344,21 @@ img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, stru
         }
         e.type = entry_type(ae);
         e.path = ks_str_c(path);
+        if (prefix != NULL) {
+            /* Check the entry as it is before placing it under the prefix. */
+            ks_buf_reset(&full);
+            if (path[0] == '/' || !img_path_clean(e.path, &full)) {
+                hostile = true;
+            } else {
+                struct ks_buf joined = KS_BUF_INIT(IMG_MAX_PATH + 1);
+
+                ks_buf_appendf(&joined, "%s/%s", prefix, full.data);
+                ks_buf_reset(&full);
+                ks_buf_append(&full, joined.data, joined.len);
+                ks_buf_release(&joined);
+                e.path = ks_buf_str(&full);
+            }
+        }
         e.size = archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0
                      ? (uint64_t)archive_entry_size(ae)
                      : 0;
@@ -318,7 +373,10 @@ img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, stru
         if (e.type == IMG_E_HARDLINK)
             e.size = 0; /* the data lives with the target */
         ks_buf_reset(&why);
-        if ((rc = img_tree_apply(t, layer, ordinal, &e, &skipped, &why, err)) != KS_OK)
+        if (hostile) {
+            skipped = true;
+            ks_buf_appends(&why, "path leaves the package root");
+        } else if ((rc = img_tree_apply(t, layer, ordinal, &e, &skipped, &why, err)) != KS_OK)
             goto out;
         if (skipped && warn != NULL) {
             ks_buf_reset(&msg);
@@ -348,6 +406,7 @@ img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, stru
     rc = KS_OK;
 out:
     close_layer(&r, a);
+    ks_buf_release(&full);
     ks_buf_release(&why);
     ks_buf_release(&msg);
     return rc;
@@ -358,6 +417,15 @@ img_layer_fetch(const char *layer_name, struct img_stream *s, const char *diff_i
                 const struct img_limits *limits, img_want_fn want, img_take_fn take, void *ctx,
                 struct ks_err *err)
 {
+    return img_layer_fetch_ex(layer_name, NULL, s, diff_id, limits, want, take, ctx, err);
+}
+
+enum ks_code
+img_layer_fetch_ex(const char *layer_name, const struct img_layer_fmt *fmt, struct img_stream *s,
+                   const char *diff_id, const struct img_limits *limits, img_want_fn want,
+                   img_take_fn take, void *ctx, struct ks_err *err)
+{
+    bool stopped = false;
     struct reader r = {0};
     struct archive *a = NULL;
     struct archive_entry *ae;
@@ -366,7 +434,7 @@ img_layer_fetch(const char *layer_name, struct img_stream *s, const char *diff_i
     int ar;
     char *chunk = NULL;
 
-    if ((rc = open_layer(&r, s, &a, err)) != KS_OK)
+    if ((rc = open_layer(&r, s, fmt != NULL && fmt->zip, &a, err)) != KS_OK)
         goto out;
     chunk = ks_malloc(READ_CHUNK);
     if (chunk == NULL) {
@@ -381,8 +449,15 @@ img_layer_fetch(const char *layer_name, struct img_stream *s, const char *diff_i
 
         if ((rc = check_budget(a, s, layer_name, path ? path : "", size, limits, 0, err)) != KS_OK)
             goto out;
-        if (archive_entry_filetype(ae) == AE_IFREG && archive_entry_hardlink(ae) == NULL &&
-            want(ctx, ordinal, size)) {
+        int w = archive_entry_filetype(ae) == AE_IFREG && archive_entry_hardlink(ae) == NULL
+                    ? want(ctx, ordinal, size)
+                    : IMG_WANT_SKIP;
+
+        if (w == IMG_WANT_STOP) {
+            stopped = true; /* everything wanted is in: the digests were checked in pass 1 */
+            break;
+        }
+        if (w == IMG_WANT_READ) {
             uint64_t off = 0;
 
             for (;;) {
@@ -409,6 +484,10 @@ img_layer_fetch(const char *layer_name, struct img_stream *s, const char *diff_i
             }
         }
         ordinal++;
+    }
+    if (stopped) {
+        rc = KS_OK;
+        goto out;
     }
     if (ar != ARCHIVE_EOF) {
         rc = header_error(a, &r, layer_name, ordinal, err);

@@ -58,11 +58,12 @@ verify_end(struct img_stream *s, struct ks_err *err)
         return ks_err_set(err, KS_EPARSE,
                           "image: blob '%s' is %llu bytes, its descriptor says %llu (truncated)",
                           s->name, (unsigned long long)s->count, (unsigned long long)s->size);
-    if (s->digest[0] == '\0')
-        return KS_OK;
     if (EVP_DigestFinal_ex(s->md, md, &mdlen) != 1 || mdlen != 32)
         return ks_err_set(err, KS_EINTERNAL, "image: sha256 failed for '%s'", s->name);
     ks_hex_encode(md, 32, hex);
+    snprintf(s->actual, sizeof(s->actual), "sha256:%s", hex);
+    if (s->digest[0] == '\0')
+        return KS_OK;
     if (strcmp(s->digest + 7, hex) != 0)
         return ks_err_set(err, KS_EPARSE,
                           "image: blob '%s': digest mismatch: expected %s, got sha256:%s", s->name,

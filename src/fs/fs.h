@@ -280,6 +280,10 @@ struct ks_image_opts {
     const char *auth_config;  /* docker config.json; NULL: $DOCKER_CONFIG, ~/.docker, ... */
     const char *cache_dir;    /* registry blob cache; NULL: $XDG_CACHE_HOME/kensa/blobs */
     uint64_t cache_max_bytes; /* 0: $KENSA_BLOB_CACHE_MAX or 5 GiB; UINT64_MAX: no cache */
+    /* Paths whose every version is remembered (package databases a layer */
+    /* rewrites whole), for ks_fs_image_history. Copied. */
+    const char *const *history_paths;
+    size_t n_history_paths;
 };
 
 struct ks_image_kv {
@@ -340,6 +344,22 @@ enum ks_code ks_fs_open_function(const char *zip, const char *const *layers, siz
                                  struct ks_err *err);
 /* The image's metadata, or NULL when fs is not an image. Lives as long as fs. */
 const struct ks_image_info *ks_fs_image_info(const struct ks_fs *fs);
+/*
+ * The versions of a history path (ks_image_opts.history_paths): every layer
+ * that changed it, oldest first; the last is what the image holds now
+ * unless it says deleted. *n is 0 when the path never existed or fs is no
+ * image. Valid as long as fs.
+ */
+struct ks_fs_version {
+    const char *layer; /* diff id of the layer that wrote (or deleted) it */
+    size_t layer_index;
+    bool deleted;
+};
+enum ks_code ks_fs_image_history(struct ks_fs *fs, const char *path,
+                                 const struct ks_fs_version **out, size_t *n, struct ks_err *err);
+/* Read version k of a history path (at most max bytes) into out. */
+enum ks_code ks_fs_image_read_version(struct ks_fs *fs, const char *path, size_t k, size_t max,
+                                      struct ks_buf *out, struct ks_err *err);
 /* The layer whose diff id is diff_id, or NULL. */
 const struct ks_image_layer *ks_fs_image_layer(const struct ks_fs *fs, const char *diff_id);
 

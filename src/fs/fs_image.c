@@ -32,9 +32,12 @@ struct image_fs {
     struct ks_image_layer *layers;
     struct img_layer_fmt *fmts; /* per layer: tar, or zip under a prefix */
     const char **zip_paths;     /* function: the zip of each layer */
-    struct ks_map *cache;       /* canonical path -> struct cached * */
+    const char **watch;         /* history paths (arena) */
+    size_t n_watch;
+    struct ks_map *cache; /* canonical path -> struct cached * */
     uint64_t cache_bytes;
-    struct ks_buf scratch; /* lstat strings */
+    struct ks_buf scratch;  /* lstat strings */
+    struct ks_map *history; /* path -> struct ks_fs_version array (arena) */
 };
 
 static struct image_fs *
@@ -81,6 +84,9 @@ build_tree(struct ks_fs *fs, struct ks_err *err)
 
     if ((rc = img_tree_new(im->limits.max_entries + 1, &im->tree, err)) != KS_OK)
         return rc;
+    for (size_t i = 0; i < im->n_watch; i++)
+        if ((rc = img_tree_watch(im->tree, im->watch[i], err)) != KS_OK)
+            return rc;
     for (size_t i = 0; i < im->info.n_layers; i++) {
         struct img_stream *s = NULL;
         const char *id = im->layers[i].diff_id;
@@ -101,6 +107,8 @@ build_tree(struct ks_fs *fs, struct ks_err *err)
                 im->layers[i].digest = im->layers[i].diff_id = d;
         }
         img_stream_close(s);
+        if (rc == KS_OK)
+            rc = img_tree_note_layer(im->tree, (uint16_t)i, err);
         if (rc != KS_OK)
             return ks_err_prefix(err, "'%s': ", fs->name);
     }
@@ -530,10 +538,11 @@ new_image_fs(const char *name, const struct ks_fs_options *opts, struct ks_fs **
     }
     ks_buf_init(&im->scratch, IMG_MAX_LINK + 1);
     (*out)->impl = im;
-    /* The fs limits bound the image too; a layer's own ratio limit is the image default. */
+    /* The fs limits bound the image too (the ratio only past 256 MiB of output). */
     img_limits_default(&im->limits);
     im->limits.max_entries = (*out)->limits.max_entries;
     im->limits.max_total_bytes = (*out)->limits.max_total_bytes;
+    im->limits.max_ratio = (*out)->limits.max_ratio;
     *imp = im;
     return KS_OK;
 }
@@ -607,6 +616,24 @@ open_common(const char *spec, bool registry, const struct ks_image_opts *iopts,
 
     if ((rc = new_image_fs(spec, opts, &fs, &im, err)) != KS_OK)
         return rc;
+    if (iopts != NULL && iopts->n_history_paths > 0) {
+        im->watch = ks_arena_calloc(im->arena, iopts->n_history_paths, sizeof(char *));
+        if (im->watch == NULL) {
+            ks_fs_free(fs);
+            return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+        }
+        for (size_t i = 0; i < iopts->n_history_paths; i++) {
+            struct ks_buf c = KS_BUF_INIT(IMG_MAX_PATH + 1);
+
+            if (img_path_clean(ks_str_c(iopts->history_paths[i]), &c) && c.len > 0)
+                im->watch[im->n_watch++] = ks_arena_strdup(im->arena, c.data);
+            ks_buf_release(&c);
+            if (im->n_watch > 0 && im->watch[im->n_watch - 1] == NULL) {
+                ks_fs_free(fs);
+                return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+            }
+        }
+    }
     img_opts_from(iopts, fs, &o);
     rc = registry ? img_image_open_registry(spec, &o, &im->img, err)
                   : img_image_open_path(spec, &o, &im->img, err);
@@ -686,6 +713,112 @@ ks_fs_image_info(const struct ks_fs *fs)
     if (fs == NULL || fs->ops != &image_ops || fs->impl == NULL)
         return NULL;
     return &((struct image_fs *)fs->impl)->info;
+}
+
+enum ks_code
+ks_fs_image_history(struct ks_fs *fs, const char *path, const struct ks_fs_version **out, size_t *n,
+                    struct ks_err *err)
+{
+    struct image_fs *im;
+    const struct img_version *v;
+    struct ks_fs_version *res;
+    size_t count;
+
+    *out = NULL;
+    *n = 0;
+    if (ks_fs_image_info(fs) == NULL)
+        return KS_OK;
+    im = impl(fs);
+    v = img_tree_versions(im->tree, path, &count);
+    if (count == 0)
+        return KS_OK;
+    res = ks_arena_calloc(im->arena, count, sizeof(*res));
+    if (res == NULL)
+        return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+    for (size_t i = 0; i < count; i++) {
+        res[i].layer = im->layers[v[i].layer].diff_id;
+        res[i].layer_index = v[i].layer;
+        res[i].deleted = v[i].deleted;
+    }
+    *out = res;
+    *n = count;
+    return KS_OK;
+}
+
+struct grab {
+    uint32_t entry;
+    struct ks_buf *out;
+    bool got;
+};
+
+static int
+grab_want(void *ctx, uint32_t ordinal, uint64_t size)
+{
+    struct grab *g = ctx;
+
+    (void)size;
+    if (g->got)
+        return IMG_WANT_STOP;
+    return ordinal == g->entry ? IMG_WANT_READ : IMG_WANT_SKIP;
+}
+
+static enum ks_code
+grab_take(void *ctx, uint32_t ordinal, uint64_t off, const void *data, size_t len,
+          struct ks_err *err)
+{
+    struct grab *g = ctx;
+
+    (void)ordinal;
+    (void)off;
+    if (len == 0) {
+        g->got = true;
+        return KS_OK;
+    }
+    ks_buf_append(g->out, data, len);
+    return ks_buf_err(g->out) == KS_OK
+               ? KS_OK
+               : ks_err_set(err, ks_buf_err(g->out), "image: earlier version over its limit");
+}
+
+enum ks_code
+ks_fs_image_read_version(struct ks_fs *fs, const char *path, size_t k, size_t max,
+                         struct ks_buf *out, struct ks_err *err)
+{
+    struct image_fs *im;
+    const struct img_version *v;
+    struct img_stream *s = NULL;
+    struct ks_buf tmp = KS_BUF_INIT(max);
+    struct grab g = {0, &tmp, false};
+    size_t count;
+    enum ks_code rc;
+    char name[128];
+
+    if (ks_fs_image_info(fs) == NULL)
+        return ks_err_set(err, KS_EINVAL, "'%s': not an image", fs->name);
+    im = impl(fs);
+    v = img_tree_versions(im->tree, path, &count);
+    if (k >= count || v[k].deleted)
+        return ks_err_set(err, KS_ENOTFOUND, "'%s': no version %zu", path, k);
+    if (v[k].size > max)
+        return ks_err_set(err, KS_ETOOBIG, "'%s': version %zu is over %zu bytes", path, k, max);
+    g.entry = v[k].data_entry;
+    snprintf(name, sizeof(name), "%u (%.19s)", v[k].data_layer + 1u,
+             im->layers[v[k].data_layer].diff_id);
+    if ((rc = open_layer_stream(im, v[k].data_layer, &s, err)) != KS_OK)
+        return rc;
+    rc = img_layer_fetch_ex(name, &im->fmts[v[k].data_layer], s,
+                            im->img ? im->layers[v[k].data_layer].diff_id : NULL, &im->limits,
+                            grab_want, grab_take, &g, err);
+    img_stream_close(s);
+    if (rc == KS_OK && !g.got)
+        rc = ks_err_set(err, KS_EIO, "'%s': version %zu not found in its layer", path, k);
+    if (rc == KS_OK) {
+        ks_buf_append(out, tmp.data, tmp.len);
+        if (ks_buf_err(out) != KS_OK)
+            rc = ks_err_set(err, KS_ENOMEM, "image: out of memory");
+    }
+    ks_buf_release(&tmp);
+    return rc;
 }
 
 const struct ks_image_layer *

@@ -251,6 +251,26 @@ struct img_tree_stats {
 
 /* max_nodes bounds live + free slots (KS_ETOOBIG past it). */
 enum ks_code img_tree_new(uint64_t max_nodes, struct img_tree **out, struct ks_err *err);
+
+/* One write (or deletion) of a watched path, in layer order. */
+struct img_version {
+    uint16_t layer;      /* the layer that wrote or deleted it */
+    uint16_t data_layer; /* where its bytes are (a hardlink's target's layer) */
+    uint32_t data_entry;
+    uint64_t size;
+    bool deleted; /* a whiteout, an opaque directory or a replacement by a non-file */
+};
+
+/*
+ * Keep the history of a canonical path (a package database every layer
+ * rewrites whole), so that a package can be traced to the layer that
+ * first shipped it. Call before applying layers. KS_ENOMEM only.
+ */
+enum ks_code img_tree_watch(struct img_tree *t, const char *path, struct ks_err *err);
+/* Record the watched paths' state after a whole layer was applied. */
+enum ks_code img_tree_note_layer(struct img_tree *t, uint16_t layer, struct ks_err *err);
+/* The versions of a watched path, oldest first; *n is 0 when it has none. */
+const struct img_version *img_tree_versions(const struct img_tree *t, const char *path, size_t *n);
 void img_tree_free(struct img_tree *t);
 
 /*

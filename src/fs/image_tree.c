@@ -33,6 +33,11 @@ struct img_tree {
     uint32_t slot_mask; /* capacity - 1 (a power of two) */
     uint32_t slots_used;
     uint64_t whiteouts, skipped;
+    struct ks_map *watch; /* canonical path -> struct watched * (NULL: none) */
+};
+
+struct watched {
+    struct ks_vec versions; /* struct img_version */
 };
 
 #define POOL_MAX ((size_t)UINT32_MAX)
@@ -353,11 +358,94 @@ img_tree_new(uint64_t max_nodes, struct img_tree **out, struct ks_err *err)
     return KS_OK;
 }
 
+enum ks_code
+img_tree_watch(struct img_tree *t, const char *path, struct ks_err *err)
+{
+    struct watched *w;
+
+    if (t->watch == NULL && (t->watch = ks_map_new()) == NULL)
+        return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+    if (ks_map_has(t->watch, ks_str_c(path)))
+        return KS_OK;
+    w = ks_calloc(1, sizeof(*w));
+    if (w == NULL)
+        return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+    ks_vec_init(&w->versions, sizeof(struct img_version));
+    if (ks_map_put(t->watch, ks_str_c(path), w, NULL) != KS_OK) {
+        ks_free(w);
+        return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+    }
+    return KS_OK;
+}
+
+const struct img_version *
+img_tree_versions(const struct img_tree *t, const char *path, size_t *n)
+{
+    struct watched *w = t->watch ? ks_map_get(t->watch, ks_str_c(path)) : NULL;
+
+    *n = w ? w->versions.len : 0;
+    return w ? w->versions.items : NULL;
+}
+
+/* After applying an entry of `layer`: note what each watched path now is. */
+static enum ks_code
+note_versions(struct img_tree *t, uint16_t layer, struct ks_err *err)
+{
+    size_t pos = 0;
+    struct ks_str key;
+    void *v;
+
+    while (ks_map_next(t->watch, &pos, &key, &v)) {
+        struct watched *w = v;
+        uint32_t id = img_tree_lookup(t, key);
+        const struct img_node *n = id == IMG_NO_NODE ? NULL : &t->nodes[id];
+        struct img_version *last =
+            w->versions.len ? ks_vec_at(&w->versions, w->versions.len - 1) : NULL;
+        struct img_version now = {layer, 0, 0, 0, true};
+
+        if (n != NULL && n->type == IMG_N_FILE)
+            now = (struct img_version){layer, n->data_layer, n->data_entry, n->size, false};
+        if (last == NULL && now.deleted)
+            continue; /* never existed */
+        if (last != NULL && last->deleted == now.deleted &&
+            (now.deleted ||
+             (last->data_layer == now.data_layer && last->data_entry == now.data_entry)))
+            continue; /* unchanged */
+        if (last != NULL && last->layer == layer) {
+            *last = now; /* rewritten within the same layer: the last write counts */
+            continue;
+        }
+        struct img_version *slot = ks_vec_push(&w->versions);
+
+        if (slot == NULL)
+            return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+        *slot = now;
+    }
+    return KS_OK;
+}
+
+enum ks_code
+img_tree_note_layer(struct img_tree *t, uint16_t layer, struct ks_err *err)
+{
+    return t->watch ? note_versions(t, layer, err) : KS_OK;
+}
+
 void
 img_tree_free(struct img_tree *t)
 {
     if (t == NULL)
         return;
+    if (t->watch != NULL) {
+        size_t pos = 0;
+        struct ks_str k;
+        void *v;
+
+        while (ks_map_next(t->watch, &pos, &k, &v)) {
+            ks_vec_release(&((struct watched *)v)->versions);
+            ks_free(v);
+        }
+        ks_map_free(t->watch);
+    }
     ks_free(t->nodes);
     ks_free(t->pool);
     ks_free(t->slots);

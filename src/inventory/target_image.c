@@ -132,10 +132,169 @@ layer_history(struct ks_fs *fs, struct ks_inventory *inv, struct ks_err *err)
     return KS_OK;
 }
 
-static void
-image_opts(const struct ks_inventory_opts *opts, struct ks_image_opts *io)
+/* ------------------------------------------------------------------------ */
+/* Which layer shipped each OS package.                                     */
+
+#define MAX_HISTORY_PATHS 32
+
+/* The exact paths of the OS package databases (their rows' literal patterns). */
+static size_t
+os_db_paths(struct ks_arena *a, const char **out, const char **ext_names, size_t max)
 {
+    size_t n_ext, n = 0;
+    const struct ks_extractor *x = ks_extractors(&n_ext);
+
+    for (size_t i = 0; i < n_ext; i++) {
+        struct ks_str rest, pat;
+
+        if (!(x[i].flags & KS_EXT_OS))
+            continue;
+        rest = ks_str_c(x[i].patterns);
+        while (rest.len > 0 && n < max) {
+            if (!ks_str_split2(rest, ' ', &pat, &rest)) {
+                pat = rest;
+                rest = KS_STR_NULL;
+            }
+            if (pat.len == 0 || !ks_fs_glob_is_literal(pat))
+                continue;
+            out[n] = ks_arena_strdup_str(a, pat);
+            ext_names[n] = x[i].name;
+            if (out[n] != NULL)
+                n++;
+        }
+    }
+    return n;
+}
+
+/* "name\0version\0arch" as a map key. */
+static void
+pkg_key(const struct ks_pkg *p, struct ks_buf *b)
+{
+    ks_buf_reset(b);
+    ks_buf_appendf(b, "%s%c%s%c%s", p->name, 0, p->version ? p->version : "", 0,
+                   p->arch ? p->arch : "");
+}
+
+/*
+ * A package database is rewritten whole by every layer that changes it, so
+ * the current file's layer is not where most of its packages came from.
+ * Walk the file's earlier versions from the top down: a package's layer is
+ * the oldest version in the unbroken run (up to the current one) that lists
+ * the same name, version and arch. An upgrade therefore reports the layer
+ * that upgraded it; a package added and later untouched, the layer that
+ * added it. Files per package (dpkg status.d) need none of this.
+ */
+static enum ks_code
+attribute_db(struct ks_fs *fs, struct ks_inventory *inv, const char *path, const char *ext,
+             struct ks_err *err)
+{
+    const struct ks_fs_version *v;
+    size_t n, n_pk = 0;
+    struct ks_pkg **pk = NULL;
+    size_t *first = NULL;
+    bool *alive = NULL;
+    struct ks_buf key = KS_BUF_INIT(4096), data = KS_BUF_INIT(KS_EXTRACT_MAX_FILE);
+    enum ks_code rc;
+
+    if ((rc = ks_fs_image_history(fs, path, &v, &n, err)) != KS_OK)
+        return rc;
+    if (n < 2 || v[n - 1].deleted)
+        return KS_OK;
+    pk = ks_arena_calloc(inv->arena, inv->n_pkgs + 1, sizeof(*pk));
+    first = ks_arena_calloc(inv->arena, inv->n_pkgs + 1, sizeof(*first));
+    alive = ks_arena_calloc(inv->arena, inv->n_pkgs + 1, sizeof(*alive));
+    if (pk == NULL || first == NULL || alive == NULL)
+        return ks_err_set(err, KS_ENOMEM, "inventory: out of memory");
+    for (size_t i = 0; i < inv->n_pkgs; i++)
+        if (inv->pkgs[i]->path != NULL && strcmp(inv->pkgs[i]->path, path) == 0) {
+            pk[n_pk] = inv->pkgs[i];
+            first[n_pk] = n - 1;
+            alive[n_pk++] = true;
+        }
+    for (size_t j = n - 1; j-- > 0 && n_pk > 0;) {
+        struct ks_arena *ta;
+        struct ks_inventory *tmp;
+        struct ks_map *seen;
+        struct ks_err e2 = KS_ERR_INIT;
+        bool any = false;
+
+        if (v[j].deleted)
+            break;
+        ks_buf_reset(&data);
+        rc = ks_fs_image_read_version(fs, path, j, KS_EXTRACT_MAX_FILE, &data, &e2);
+        if (rc == KS_ENOMEM) {
+            rc = ks_err_set(err, rc, "%s", e2.msg);
+            goto out;
+        }
+        if (rc != KS_OK) {
+            ks_inventory_warn(inv, "image", "cannot trace '%s' to its layers: %s", path, e2.msg);
+            break;
+        }
+        ta = ks_arena_new(256 * 1024);
+        tmp = ta ? ks_inventory_new(ta) : NULL;
+        seen = ks_map_new();
+        if (tmp == NULL || seen == NULL ||
+            ks_extract_run(ext, path, data.data, data.len, tmp, &e2) == KS_ENOMEM) {
+            ks_map_free(seen);
+            ks_arena_free(ta);
+            rc = ks_err_set(err, KS_ENOMEM, "inventory: out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < tmp->n_pkgs; i++) {
+            pkg_key(tmp->pkgs[i], &key);
+            if (ks_map_put(seen, ks_buf_str(&key), tmp->pkgs[i], NULL) != KS_OK) {
+                ks_map_free(seen);
+                ks_arena_free(ta);
+                rc = ks_err_set(err, KS_ENOMEM, "inventory: out of memory");
+                goto out;
+            }
+        }
+        for (size_t i = 0; i < n_pk; i++) {
+            if (!alive[i])
+                continue;
+            pkg_key(pk[i], &key);
+            if (ks_map_has(seen, ks_buf_str(&key))) {
+                first[i] = j;
+                any = true;
+            } else
+                alive[i] = false;
+        }
+        ks_map_free(seen);
+        ks_arena_free(ta);
+        if (!any)
+            break;
+    }
+    for (size_t i = 0; i < n_pk; i++)
+        pk[i]->layer = v[first[i]].layer;
+    rc = KS_OK;
+out:
+    ks_buf_release(&key);
+    ks_buf_release(&data);
+    return rc;
+}
+
+static enum ks_code
+attribute_layers(struct ks_fs *fs, struct ks_inventory *inv, struct ks_err *err)
+{
+    const char *paths[MAX_HISTORY_PATHS], *exts[MAX_HISTORY_PATHS];
+    size_t n = os_db_paths(inv->arena, paths, exts, MAX_HISTORY_PATHS);
+    enum ks_code rc;
+
+    for (size_t i = 0; i < n; i++)
+        if ((rc = attribute_db(fs, inv, paths[i], exts[i], err)) != KS_OK)
+            return rc;
+    return KS_OK;
+}
+
+static void
+image_opts(const struct ks_inventory_opts *opts, struct ks_inventory *inv, struct ks_image_opts *io,
+           const char **paths)
+{
+    const char *exts[MAX_HISTORY_PATHS];
+
     memset(io, 0, sizeof(*io));
+    io->n_history_paths = os_db_paths(inv->arena, paths, exts, MAX_HISTORY_PATHS);
+    io->history_paths = paths;
     if (opts == NULL)
         return;
     io->platform = opts->platform;
@@ -152,6 +311,7 @@ collect_image(struct ks_fs *fs, const struct ks_inventory_opts *opts, struct ks_
     enum ks_code rc;
 
     if ((rc = ks_inventory_collect(fs, opts, inv, err)) != KS_OK ||
+        (rc = attribute_layers(fs, inv, err)) != KS_OK ||
         (rc = image_details(fs, inv, err)) != KS_OK || (rc = layer_history(fs, inv, err)) != KS_OK)
         return rc;
     return KS_OK;
@@ -164,10 +324,11 @@ inv_open_image(const char *path, const struct ks_inventory_opts *opts, struct ks
     struct ks_fs_options fo;
     struct ks_image_opts io;
     struct ks_fs *fs = NULL;
+    const char *paths[MAX_HISTORY_PATHS];
     enum ks_code rc;
 
     ks_inventory_fs_options(opts, inv, &fo);
-    image_opts(opts, &io);
+    image_opts(opts, inv, &io, paths);
     if ((rc = ks_fs_open_image(path, &io, &fo, &fs, err)) != KS_OK)
         return rc;
     rc = collect_image(fs, opts, inv, err);
@@ -182,10 +343,11 @@ inv_open_registry(const char *ref, const struct ks_inventory_opts *opts, struct 
     struct ks_fs_options fo;
     struct ks_image_opts io;
     struct ks_fs *fs = NULL;
+    const char *paths[MAX_HISTORY_PATHS];
     enum ks_code rc;
 
     ks_inventory_fs_options(opts, inv, &fo);
-    image_opts(opts, &io);
+    image_opts(opts, inv, &io, paths);
     if ((rc = ks_fs_open_registry(ref, &io, &fo, &fs, err)) != KS_OK)
         return rc;
     rc = collect_image(fs, opts, inv, err);

@@ -488,11 +488,11 @@ struct fetch_ctx {
     int ends;
 };
 
-static bool
+static int
 want_one(void *ctx, uint32_t ordinal, uint64_t size)
 {
     (void)size;
-    return ordinal == ((struct fetch_ctx *)ctx)->want;
+    return ordinal == ((struct fetch_ctx *)ctx)->want ? IMG_WANT_READ : IMG_WANT_SKIP;
 }
 
 static enum ks_code

@@ -190,6 +190,10 @@ img_cache_get(struct img_cache *c, const char *digest, uint64_t size, bool has_s
     if (!img_digest_valid(ks_str_c(digest)))
         return ks_err_set(err, KS_EINVAL, "blob cache: invalid digest");
     blob_path(c, digest, &path);
+    if (ks_buf_err(&path) != KS_OK) {
+        ks_buf_release(&path);
+        return ks_err_set(err, KS_ENOMEM, "blob cache: out of memory");
+    }
     fd = open(path.data, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         rc = errno == ENOENT ? KS_ENOTFOUND : KS_EIO;
@@ -248,6 +252,11 @@ img_cache_commit(struct img_cache *c, const char *tmp_path, const char *digest, 
     enum ks_code rc;
 
     blob_path(c, digest, &path);
+    if (ks_buf_err(&path) != KS_OK) {
+        unlink(tmp_path);
+        ks_buf_release(&path);
+        return ks_err_set(err, KS_ENOMEM, "blob cache: out of memory");
+    }
     chmod(tmp_path, 0600);
     if (rename(tmp_path, path.data) != 0) {
         rc = ks_err_set(err, KS_EIO, "blob cache: cannot store '%s': %s", path.data,
@@ -341,6 +350,11 @@ img_cache_evict(struct img_cache *c, const char *keep, struct ks_err *err)
         if (keep != NULL && strlen(keep) == 71 && strcmp(keep + 7, b->name) == 0)
             continue;
         ks_buf_appendf(&p, "%s/%s", c->sdir, b->name);
+        if (ks_buf_err(&p) != KS_OK) {
+            ks_buf_release(&p);
+            rc = ks_err_set(err, KS_ENOMEM, "blob cache: out of memory");
+            goto out;
+        }
         if (unlink(p.data) == 0 || errno == ENOENT) {
             total -= b->size;
             ks_log(KS_LOG_DEBUG, "fs.cache", "evicted sha256:%s (%llu bytes)", b->name,

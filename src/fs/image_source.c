@@ -86,6 +86,10 @@ layout_open_blob(struct img_image *img, const struct img_desc *d, struct img_str
     if (!img_digest_valid(ks_str_c(d->digest)))
         return ks_err_set(err, KS_EPARSE, "image: invalid digest");
     ks_buf_appendf(&path, "%s/blobs/sha256/%s", img->path, d->digest + 7);
+    if (ks_buf_err(&path) != KS_OK) {
+        ks_buf_release(&path);
+        return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+    }
     fd = open(path.data, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         rc = ks_err_set(err, errno == ENOENT ? KS_ENOTFOUND : KS_EIO, "image: blob '%s': %s",
@@ -917,6 +921,10 @@ open_layout_dir(struct img_image *img, struct ks_err *err)
     img->ops = &layout_ops;
     img->source = "oci-layout";
     ks_buf_appendf(&p, "%s/oci-layout", img->path);
+    if (ks_buf_err(&p) != KS_OK) {
+        rc = ks_err_set(err, KS_ENOMEM, "image: out of memory");
+        goto out;
+    }
     if ((rc = ks_file_read(p.data, 4096, &body, err)) != KS_OK) {
         if (rc == KS_ENOTFOUND)
             rc = ks_err_set(err, KS_EINVAL, "image '%s': not an OCI image layout (no oci-layout)",
@@ -933,6 +941,10 @@ open_layout_dir(struct img_image *img, struct ks_err *err)
     ks_buf_reset(&p);
     ks_buf_reset(&body);
     ks_buf_appendf(&p, "%s/index.json", img->path);
+    if (ks_buf_err(&p) != KS_OK) {
+        rc = ks_err_set(err, KS_ENOMEM, "image: out of memory");
+        goto out;
+    }
     if ((rc = ks_file_read(p.data, IMG_MAX_JSON, &body, err)) != KS_OK)
         goto out;
     rc = load_layout(img, body.data, body.len, err);

@@ -264,8 +264,18 @@ attribute_db(struct ks_fs *fs, struct ks_inventory *inv, const char *path, const
         if (!any)
             break;
     }
-    for (size_t i = 0; i < n_pk; i++)
-        pk[i]->layer = v[first[i]].layer;
+    for (size_t i = 0; i < n_pk; i++) {
+        /* The fs (and its strings) goes before the inventory: copy. */
+        if (pk[i]->layer == NULL || strcmp(pk[i]->layer, v[first[i]].layer) != 0) {
+            const char *l = ks_arena_strdup(inv->arena, v[first[i]].layer);
+
+            if (l == NULL) {
+                rc = ks_err_set(err, KS_ENOMEM, "inventory: out of memory");
+                goto out;
+            }
+            pk[i]->layer = l;
+        }
+    }
     rc = KS_OK;
 out:
     ks_buf_release(&key);
@@ -530,7 +540,8 @@ git_details(const char *path, struct ks_inventory *inv, struct ks_err *err)
 {
     git_repository *repo = NULL;
     git_reference *head = NULL;
-    git_remote *origin = NULL;
+    git_config *cfg = NULL;
+    const char *url = NULL;
     enum ks_code rc = KS_OK;
     char oid[GIT_OID_HEXSZ + 1];
 
@@ -557,15 +568,17 @@ git_details(const char *path, struct ks_inventory *inv, struct ks_err *err)
             goto out;
     } else if ((rc = detail(inv, "commit", "none (no commits yet)", err)) != KS_OK)
         goto out;
-    if (git_remote_lookup(&origin, repo, "origin") == 0 && git_remote_url(origin) != NULL) {
+    /* The config value itself: git_remote_lookup leaks in libgit2 1.5's regex code. */
+    if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+        git_config_get_string(&url, cfg, "remote.origin.url") == 0 && url != NULL) {
         struct ks_buf u = KS_BUF_INIT(4096);
 
-        redact_url(git_remote_url(origin), &u);
+        redact_url(url, &u);
         rc = detail(inv, "originUrl", u.data, err);
         ks_buf_release(&u);
     }
 out:
-    git_remote_free(origin);
+    git_config_free(cfg);
     git_reference_free(head);
     git_repository_free(repo);
     git_libgit2_shutdown();

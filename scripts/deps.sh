@@ -24,6 +24,8 @@ PACKAGES=(
   python3-jsonschema
   # targets: htpasswd (bcrypt) for the basic-auth registry test
   apache2-utils
+  # Go version oracle (golang.org/x/mod/semver) for tests/integration/version_oracle_go.sh
+  golang-golang-x-mod-dev
 )
 
 missing=()

@@ -6,6 +6,7 @@
  * root; OS extractors (KS_EXT_OS) name canonical paths only.
  */
 #include "inventory/inventory_int.h"
+#include "inventory/lang_int.h"
 
 #include <string.h>
 
@@ -15,7 +16,19 @@ static const struct ks_extractor extractors[] = {
     /* --- distribution package databases ------------------------------------ */
     {"dpkg", KS_ECO_DEBIAN, "var/lib/dpkg/status var/lib/dpkg/status.d/*",
      "var/lib/dpkg/info/*.list", KS_EXT_OS | KS_EXT_NO_READ, ks_extract_dpkg, 0},
-    /* --- language ecosystems (issue 6) -------------------------------------- */
+    /* --- language ecosystems (issue 6, docs/inventory.md §7) ---------------- */
+    /* Python */
+    {"python-installed", KS_ECO_PYPI,
+     "**/*.dist-info/METADATA **/*.egg-info/PKG-INFO **/EGG-INFO/PKG-INFO **/*.egg-info", NULL, 0,
+     ks_extract_python_installed, 4 << 20},
+    {"python-requirements", KS_ECO_PYPI, "**/requirements*.txt **/requirements/*.txt", NULL, 0,
+     ks_extract_python_requirements, 64 << 20},
+    {"pipenv", KS_ECO_PYPI, "**/Pipfile.lock", NULL, 0, ks_extract_python_pipfile, 0},
+    {"poetry", KS_ECO_PYPI, "**/poetry.lock", "**/pyproject.toml", 0, ks_extract_python_poetry, 0},
+    {"pdm", KS_ECO_PYPI, "**/pdm.lock", NULL, 0, ks_extract_python_pdm, 0},
+    {"uv", KS_ECO_PYPI, "**/uv.lock", NULL, 0, ks_extract_python_uv, 0},
+    {"pylock", KS_ECO_PYPI, "**/pylock.toml **/pylock.*.toml", NULL, 0, ks_extract_python_pylock, 0},
+    {"pyproject", KS_ECO_PYPI, "**/pyproject.toml", NULL, 0, ks_extract_python_pyproject, 4 << 20},
 };
 
 const struct ks_extractor *

@@ -136,6 +136,10 @@ enum ks_pkg_flags {
     KS_PKG_OS = 1 << 4,             /* read from a distribution's package database */
     KS_PKG_KERNEL = 1 << 5,         /* a kernel image package */
     KS_PKG_RUNNING_KERNEL = 1 << 6, /* ... the one the live host is running */
+    /* A requirement with no exact version (requirements.txt `flask>=2`):  */
+    /* version is "" and meta "constraint" holds what the file asked for.  */
+    /* Never matched as if installed; the matcher reports it as unknown.   */
+    KS_PKG_UNRESOLVED = 1 << 7,
 };
 
 struct ks_pkg {

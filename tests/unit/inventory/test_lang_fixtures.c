@@ -1,0 +1,211 @@
+/*
+ * test_lang_fixtures.c: every language extractor on the real fixtures in
+ * the shared data (osv-scalibr's and trivy's test inputs), each compared
+ * with a reviewed golden summary in golden/lang/ (one line per package:
+ * name, version, flags, purl and metadata; then applications and
+ * warnings). Goldens change only through `KS_REGEN=1` and a reviewed diff.
+ * Broken fixtures (not-json.txt, malformed files) must give warnings and no
+ * crash; their goldens show the warning text.
+ */
+#include "test.h"
+
+#include "inventory/inventory.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+struct lcase {
+    const char *ext;     /* extractor name */
+    const char *fixture; /* under $KS_DATA_DIR/fixtures/ */
+    const char *as;      /* the path it claims to be (matters for -r includes, names) */
+};
+
+static const struct lcase cases[] = {
+    /* Python */
+    {"python-requirements", "python/osv-scalibr/requirements/example.txt", "requirements.txt"},
+    {"python-requirements", "python/osv-scalibr/requirements/with_versions.txt",
+     "requirements.txt"},
+    {"python-requirements", "python/osv-scalibr/requirements/extras.txt", "requirements.txt"},
+    {"python-requirements", "python/osv-scalibr/requirements/per_req_options.txt",
+     "requirements.txt"},
+    {"python-requirements", "python/osv-scalibr/requirements/multiline_and_comments.txt",
+     "requirements.txt"},
+    {"python-requirements", "python/osv-scalibr/requirements/env_var.txt", "requirements.txt"},
+    {"python-requirements", "python/osv-scalibr/requirements/invalid.txt", "requirements.txt"},
+    {"python-requirements", "python/osv-scalibr/requirements/trailing_backslash.txt",
+     "requirements.txt"},
+    {"python-requirements", "python/trivy/pip/requirements_hash.txt", "requirements.txt"},
+    {"python-requirements", "python/trivy/pip/requirements_operator.txt", "requirements.txt"},
+    {"python-requirements", "python/trivy/pip/requirement_exstras.txt", "requirements.txt"},
+    {"python-requirements", "python/trivy/pip/requirements_with_templating_engine.txt",
+     "requirements.txt"},
+    {"pipenv", "python/osv-scalibr/pipfilelock/multiple-packages.json", "Pipfile.lock"},
+    {"pipenv", "python/osv-scalibr/pipfilelock/one-package-dev.json", "Pipfile.lock"},
+    {"pipenv", "python/osv-scalibr/pipfilelock/no-version.json", "Pipfile.lock"},
+    {"pipenv", "python/osv-scalibr/pipfilelock/not-json.txt", "Pipfile.lock"},
+    {"pipenv", "python/trivy/pipenv/Pipfile_many.lock", "Pipfile.lock"},
+    {"poetry", "python/osv-scalibr/poetrylock/multiple-packages.v2.lock", "poetry.lock"},
+    {"poetry", "python/osv-scalibr/poetrylock/source-git.lock", "poetry.lock"},
+    {"poetry", "python/osv-scalibr/poetrylock/optional-package.lock", "poetry.lock"},
+    {"poetry", "python/osv-scalibr/poetrylock/not-toml.txt", "poetry.lock"},
+    {"poetry", "python/trivy/poetry/poetry_v2_flask.lock", "poetry.lock"},
+    {"pdm", "python/osv-scalibr/pdmlock/dev-dependency.toml", "pdm.lock"},
+    {"pdm", "python/osv-scalibr/pdmlock/git-dependency.toml", "pdm.lock"},
+    {"uv", "python/osv-scalibr/uvlock/grouped-packages.lock", "uv.lock"},
+    {"uv", "python/osv-scalibr/uvlock/source-git.lock", "uv.lock"},
+    {"uv", "python/trivy/uv/uv_multiple_roots.lock", "uv.lock"},
+    {"pylock", "python/osv-scalibr/pylock/example.toml", "pylock.toml"},
+    {"pylock", "python/osv-scalibr/pylock/commits.toml", "pylock.toml"},
+    {"pylock", "python/trivy/pylock/sad.toml", "pylock.toml"},
+    {"pyproject", "python/trivy/pyproject/happy.toml", "pyproject.toml"},
+    {"python-installed", "python/trivy/packaging/networkx-3.0.METADATA",
+     "site-packages/networkx-3.0.dist-info/METADATA"},
+    {"python-installed", "python/trivy/packaging/setuptools-51.3.3-py3.8.egg-info.PKG-INFO",
+     "site-packages/setuptools.egg-info/PKG-INFO"},
+    {"python-installed", "python/trivy/packaging/distlib-0.3.1-py3.9.egg-info",
+     "site-packages/distlib-0.3.1-py3.9.egg-info"},
+    {"python-installed", "python/osv-scalibr/wheelegg/malformed_pkginfo",
+     "site-packages/x.egg-info/PKG-INFO"},
+};
+
+static void
+summary(const struct ks_inventory *inv, struct ks_buf *b)
+{
+    for (size_t i = 0; i < inv->n_pkgs; i++) {
+        const struct ks_pkg *p = inv->pkgs[i];
+        json_t *flags = NULL;
+
+        ks_buf_appendf(b, "%s %s %s", p->name, p->version[0] ? p->version : "-",
+                       p->purl ? p->purl : "(no purl)");
+        for (unsigned bit = 1; bit <= KS_PKG_UNRESOLVED; bit <<= 1) {
+            static const char *const names[] = {"direct", "indirect", "dev", "optional", "os",
+                                                "kernel", "running-kernel", "unresolved"};
+            int k = __builtin_ctz(bit);
+
+            if (p->flags & bit)
+                ks_buf_appendf(b, " +%s", names[k]);
+        }
+        (void)flags;
+        for (size_t k = 0; k < p->meta.len; k++)
+            ks_buf_appendf(b, " %s=%s", p->meta.items[k].key, p->meta.items[k].value);
+        for (size_t k = 1; k < p->n_paths; k++)
+            ks_buf_appendf(b, " also:%s", p->paths[k]);
+        ks_buf_putc(b, '\n');
+    }
+    for (size_t i = 0; i < inv->n_apps; i++)
+        ks_buf_appendf(b, "app %s %s %s %s\n", inv->apps[i].ecosystem, inv->apps[i].name,
+                       inv->apps[i].version ? inv->apps[i].version : "-",
+                       inv->apps[i].kind ? inv->apps[i].kind : "-");
+    for (size_t i = 0; i < inv->n_warnings; i++)
+        ks_buf_appendf(b, "warning %s: %s\n", inv->warnings[i].source, inv->warnings[i].message);
+}
+
+static void
+golden_path(const struct lcase *c, char *out, size_t n)
+{
+    char flat[1024];
+
+    snprintf(flat, sizeof(flat), "%s", c->fixture);
+    for (char *p = flat; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    snprintf(out, n, "golden/lang/%s__%s.txt", c->ext, flat);
+}
+
+static void
+test_fixtures(void)
+{
+    bool regen = getenv("KS_REGEN") != NULL;
+    int n = 0;
+
+    mkdir("golden", 0755);
+    mkdir("golden/lang", 0755);
+    for (size_t i = 0; i < KS_ARRAY_LEN(cases); i++) {
+        const struct lcase *c = &cases[i];
+        struct ks_arena *a = ks_arena_new(1 << 16);
+        struct ks_inventory *inv = ks_inventory_new(a);
+        struct ks_buf in = KS_BUF_INIT((size_t)64 << 20), got = KS_BUF_INIT((size_t)64 << 20);
+        struct ks_buf want = KS_BUF_INIT((size_t)64 << 20);
+        struct ks_err err = KS_ERR_INIT;
+        char rel[1024], gpath[1200];
+        enum ks_code rc;
+
+        snprintf(rel, sizeof(rel), "fixtures/%s", c->fixture);
+        golden_path(c, gpath, sizeof(gpath));
+        CHECK_OK(ks_file_read(ks_test_data(rel), (size_t)64 << 20, &in, &err));
+        rc = ks_extract_run(c->ext, c->as, in.data, in.len, inv, &err);
+        CHECK_MSG(rc == KS_OK, "%s on %s: %s", c->ext, c->fixture, err.msg);
+        CHECK_OK(ks_inventory_finish(inv, &err));
+        summary(inv, &got);
+        if (regen) {
+            FILE *f = fopen(gpath, "w");
+
+            if (f != NULL) {
+                fwrite(got.data, 1, got.len, f);
+                fclose(f);
+            }
+        } else if (ks_file_read(gpath, (size_t)64 << 20, &want, &err) != KS_OK) {
+            CHECK_MSG(false, "no golden %s (run with KS_REGEN=1 and review)", gpath);
+        } else {
+            CHECK_MSG(strcmp(want.data, got.data) == 0, "%s on %s differs from %s:\n%s", c->ext,
+                      c->fixture, gpath, got.data);
+        }
+        n++;
+        ks_buf_release(&in);
+        ks_buf_release(&got);
+        ks_buf_release(&want);
+        ks_arena_free(a);
+    }
+    printf("%d fixtures compared with their goldens\n", n);
+}
+
+/* Allocation failures anywhere in a lockfile extractor give KS_ENOMEM, never a crash. */
+static void
+test_alloc_failures(void)
+{
+    static const struct lcase oom_cases[] = {
+        {"poetry", "python/trivy/poetry/poetry_v2_flask.lock", "poetry.lock"},
+        {"python-requirements", "python/osv-scalibr/requirements/example.txt", "requirements.txt"},
+    };
+
+    for (size_t i = 0; i < KS_ARRAY_LEN(oom_cases); i++) {
+        struct ks_buf in = KS_BUF_INIT((size_t)64 << 20);
+        struct ks_err err = KS_ERR_INIT;
+        char rel[1024];
+        size_t total;
+
+        snprintf(rel, sizeof(rel), "fixtures/%s", oom_cases[i].fixture);
+        CHECK_OK(ks_file_read(ks_test_data(rel), (size_t)64 << 20, &in, &err));
+        /* count allocations of a clean run, then fail each in turn (sampled) */
+        ks_alloc_fail_at(0);
+        {
+            struct ks_arena *a = ks_arena_new(1 << 16);
+            struct ks_inventory *inv = ks_inventory_new(a);
+
+            (void)ks_alloc_fail_at(0);
+            CHECK_OK(ks_extract_run(oom_cases[i].ext, oom_cases[i].as, in.data, in.len, inv,
+                                    &err));
+            total = ks_alloc_fail_at(0);
+            ks_arena_free(a);
+        }
+        for (size_t k = 1; k <= total; k += total > 400 ? total / 200 : 1) {
+            struct ks_arena *a = ks_arena_new(1 << 16);
+            struct ks_inventory *inv = a ? ks_inventory_new(a) : NULL;
+            enum ks_code rc;
+
+            if (inv == NULL) {
+                ks_arena_free(a);
+                continue;
+            }
+            ks_alloc_fail_at(k);
+            rc = ks_extract_run(oom_cases[i].ext, oom_cases[i].as, in.data, in.len, inv, &err);
+            ks_alloc_fail_at(0);
+            CHECK_MSG(rc == KS_OK || rc == KS_ENOMEM, "%s alloc %zu: %s", oom_cases[i].ext, k,
+                      ks_code_name(rc));
+            ks_arena_free(a);
+        }
+        ks_buf_release(&in);
+    }
+}
+
+KS_TEST_MAIN(KS_TEST(test_fixtures), KS_TEST(test_alloc_failures))

@@ -180,8 +180,8 @@ lang_app(struct ks_extract_ctx *ctx, enum ks_eco eco, const char *kind, struct k
 
     name = ks_str_trim(name);
     version = ks_str_trim(version);
-    if (name.len == 0 && version.len == 0)
-        return KS_OK;
+    if (name.len == 0)
+        return KS_OK; /* an unnamed project root says nothing useful */
     if (name.len > LANG_MAX_NAME || version.len > LANG_MAX_VERSION || !printable(name, true) ||
         !printable(version, true))
         return KS_OK;
@@ -416,9 +416,12 @@ grow(struct ks_arena *a, void ***items, size_t *n, size_t *cap, void *v)
 }
 
 static void
-graph_map_free(void *m)
+graph_release(void *arg)
 {
-    ks_map_free(m);
+    struct lang_graph *g = arg;
+
+    ks_map_free(g->nodes);
+    g->nodes = NULL;
 }
 
 struct lang_graph *
@@ -431,18 +434,19 @@ lang_graph_new(struct ks_extract_ctx *ctx)
         return NULL;
     g->a = a;
     g->nodes = ks_map_new();
-    if (g->nodes == NULL)
+    /* freed early by lang_graph_free, or with the arena on any path */
+    if (g->nodes == NULL || !ks_arena_on_free(a, graph_release, g)) {
+        ks_map_free(g->nodes);
         return NULL;
+    }
     return g;
 }
 
 void
 lang_graph_free(struct lang_graph *g)
 {
-    if (g != NULL) {
-        graph_map_free(g->nodes);
-        g->nodes = NULL;
-    }
+    if (g != NULL)
+        graph_release(g);
 }
 
 static struct gnode *
@@ -530,6 +534,21 @@ oom:
     return KS_ENOMEM;
 }
 
+/* Mark n direct, or (when it holds no package) what it resolves to. */
+static enum ks_code
+mark_direct(struct gnode *n, unsigned bit, unsigned depth)
+{
+    if (n->mark & bit)
+        return KS_OK;
+    n->mark |= bit;
+    if (n->n_pkgs > 0 || depth > 8)
+        return KS_OK;
+    for (size_t i = 0; i < n->n_out; i++)
+        if (mark_direct(n->out[i], bit, depth + 1) != KS_OK)
+            return KS_ENOMEM;
+    return KS_OK;
+}
+
 enum ks_code
 lang_graph_emit(struct lang_graph *g, struct ks_extract_ctx *ctx, struct ks_err *err)
 {
@@ -555,10 +574,16 @@ lang_graph_mark(struct lang_graph *g)
         return KS_OK;
     if (reach(g->prod, g->n_prod, 1) != KS_OK || reach(g->dev, g->n_dev, 2) != KS_OK)
         return KS_ENOMEM;
-    for (size_t i = 0; i < g->n_prod; i++)
-        g->prod[i]->mark |= 4; /* direct */
-    for (size_t i = 0; i < g->n_dev; i++)
-        g->dev[i]->mark |= 8; /* direct dev dependency */
+    /* Direct: a root, or the first packages behind package-less nodes (a */
+    /* specifier such as yarn's "jquery@^3.2.1" that resolves to an entry). */
+    for (int pass = 0; pass < 2; pass++) {
+        struct gnode **roots = pass ? g->dev : g->prod;
+        size_t n = pass ? g->n_dev : g->n_prod;
+
+        for (size_t i = 0; i < n; i++)
+            if (mark_direct(roots[i], pass ? 8 : 4, 0) != KS_OK)
+                return KS_ENOMEM;
+    }
     while (ks_map_next(g->nodes, &pos, &k, &v)) {
         struct gnode *n = v;
 
@@ -574,4 +599,10 @@ lang_graph_mark(struct lang_graph *g)
         }
     }
     return KS_OK;
+}
+
+bool
+lang_in_node_modules(const char *path)
+{
+    return strncmp(path, "node_modules/", 13) == 0 || strstr(path, "/node_modules/") != NULL;
 }

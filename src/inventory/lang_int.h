@@ -77,6 +77,11 @@ struct ks_str lang_jstr(const json_t *obj, const char *key);
 struct ks_str lang_dirname(const char *path);
 /* The last component of path. */
 struct ks_str lang_basename(const char *path);
+/*
+ * True for a lockfile inside an installed node_modules tree: a package's
+ * own lockfile is not what was installed (the tree itself is read).
+ */
+bool lang_in_node_modules(const char *path);
 /* True for a version that is a plain release, not a path, URL or git ref. */
 bool lang_version_ok(struct ks_str v);
 
@@ -104,6 +109,12 @@ enum ks_code lang_graph_mark(struct lang_graph *g);
 enum ks_code lang_graph_emit(struct lang_graph *g, struct ks_extract_ctx *ctx,
                              struct ks_err *err);
 void lang_graph_free(struct lang_graph *g);
+
+/* npm.c, for yarn.c and pnpm.c too: */
+/* "name@1.2.3" / "@scope/name@1.2.3" -> name, version (split at the last '@' after 0). */
+bool npm_split_ident(struct ks_str s, struct ks_str *name, struct ks_str *version);
+/* The package.json beside a lockfile, parsed (an object), or NULL. */
+json_t *npm_sibling_manifest(struct ks_extract_ctx *ctx, const char *lock);
 
 /* --- extractors (one row each in registry.c) ---------------------------- */
 

@@ -24,11 +24,18 @@ static const struct ks_extractor extractors[] = {
     {"python-requirements", KS_ECO_PYPI, "**/requirements*.txt **/requirements/*.txt", NULL, 0,
      ks_extract_python_requirements, 64 << 20},
     {"pipenv", KS_ECO_PYPI, "**/Pipfile.lock", NULL, 0, ks_extract_python_pipfile, 0},
-    {"poetry", KS_ECO_PYPI, "**/poetry.lock", "**/pyproject.toml", 0, ks_extract_python_poetry, 0},
+    {"poetry", KS_ECO_PYPI, "**/poetry.lock", NULL, 0, ks_extract_python_poetry, 0},
     {"pdm", KS_ECO_PYPI, "**/pdm.lock", NULL, 0, ks_extract_python_pdm, 0},
     {"uv", KS_ECO_PYPI, "**/uv.lock", NULL, 0, ks_extract_python_uv, 0},
     {"pylock", KS_ECO_PYPI, "**/pylock.toml **/pylock.*.toml", NULL, 0, ks_extract_python_pylock, 0},
     {"pyproject", KS_ECO_PYPI, "**/pyproject.toml", NULL, 0, ks_extract_python_pyproject, 4 << 20},
+    /* JavaScript */
+    {"npm-lock", KS_ECO_NPM, "**/package-lock.json **/npm-shrinkwrap.json", NULL, 0,
+     ks_extract_npm_lock, 0},
+    {"yarn", KS_ECO_NPM, "**/yarn.lock", NULL, 0, ks_extract_yarn_lock, 0},
+    {"pnpm", KS_ECO_NPM, "**/pnpm-lock.yaml", NULL, 0, ks_extract_pnpm_lock, 0},
+    {"bun", KS_ECO_NPM, "**/bun.lock", NULL, 0, ks_extract_bun_lock, 0},
+    {"npm-installed", KS_ECO_NPM, "**/package.json", NULL, 0, ks_extract_npm_installed, 16 << 20},
 };
 
 const struct ks_extractor *

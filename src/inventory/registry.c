@@ -36,6 +36,14 @@ static const struct ks_extractor extractors[] = {
     {"pnpm", KS_ECO_NPM, "**/pnpm-lock.yaml", NULL, 0, ks_extract_pnpm_lock, 0},
     {"bun", KS_ECO_NPM, "**/bun.lock", NULL, 0, ks_extract_bun_lock, 0},
     {"npm-installed", KS_ECO_NPM, "**/package.json", NULL, 0, ks_extract_npm_installed, 16 << 20},
+    /* Java */
+    {"java-archive", KS_ECO_MAVEN, "**/*.jar **/*.war **/*.ear **/*.jpi **/*.hpi", NULL, 0,
+     ks_extract_java_archive, (size_t)512 << 20},
+    {"maven-pom", KS_ECO_MAVEN, "**/pom.xml", NULL, 0, ks_extract_maven_pom, 64 << 20},
+    {"gradle-lock", KS_ECO_MAVEN, "**/gradle.lockfile **/gradle/dependency-locks/*.lockfile", NULL,
+     0, ks_extract_gradle_lock, 0},
+    {"gradle-verification", KS_ECO_MAVEN, "**/gradle/verification-metadata.xml", NULL, 0,
+     ks_extract_gradle_verification, 0},
 };
 
 const struct ks_extractor *

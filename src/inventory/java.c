@@ -184,7 +184,6 @@ cmp_path(const void *a, const void *b)
 
 struct jar_ctx {
     struct ks_extract_ctx *ctx;
-    const struct ks_pkg *owner; /* OS package owning the outermost file */
 };
 
 static enum ks_code
@@ -219,7 +218,6 @@ jar_emit(struct jar_ctx *jc, const char *path, struct ks_str group, struct ks_st
         return lang_oom(ctx, err);
     if (group.len == 0 && ks_pkg_set_meta(ks_extract_inventory(ctx), p, "group", "unknown"))
         return lang_oom(ctx, err);
-    p->owner = jc->owner;
     rc = lang_emit(ctx, p, NULL, err);
     return rc;
 }
@@ -405,7 +403,7 @@ LANG_EXTRACTOR(java_archive)
 {
     struct ks_fs *fs = NULL;
     struct ks_err e2 = KS_ERR_INIT;
-    struct jar_ctx jc = {ctx, ks_inventory_owner(ks_extract_inventory(ctx), in->path)};
+    struct jar_ctx jc = {ctx};
     enum ks_code rc;
 
     rc = ks_fs_open_archive_mem(ks_extract_fs(ctx), in->path, in->data.ptr, in->data.len, &fs,

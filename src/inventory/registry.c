@@ -44,6 +44,32 @@ static const struct ks_extractor extractors[] = {
      0, ks_extract_gradle_lock, 0},
     {"gradle-verification", KS_ECO_MAVEN, "**/gradle/verification-metadata.xml", NULL, 0,
      ks_extract_gradle_verification, 0},
+    /* Go */
+    {"go-mod", KS_ECO_GO, "**/go.mod", NULL, 0, ks_extract_go_mod, 0},
+    /* Rust */
+    {"cargo-lock", KS_ECO_CRATES, "**/Cargo.lock", NULL, 0, ks_extract_cargo_lock, 0},
+    /* Ruby */
+    {"gemfile-lock", KS_ECO_RUBYGEMS, "**/Gemfile.lock **/gems.locked", NULL, 0,
+     ks_extract_gemfile_lock, 0},
+    {"gemspec", KS_ECO_RUBYGEMS, "**/specifications/*.gemspec **/specifications/default/*.gemspec",
+     NULL, 0, ks_extract_gemspec, 4 << 20},
+    /* PHP */
+    {"composer-lock", KS_ECO_PACKAGIST, "**/composer.lock", NULL, 0, ks_extract_composer_lock, 0},
+    {"composer-installed", KS_ECO_PACKAGIST, "**/vendor/composer/installed.json", NULL, 0,
+     ks_extract_composer_installed, 0},
+    /* .NET */
+    {"nuget-lock", KS_ECO_NUGET, "**/packages.lock.json", NULL, 0, ks_extract_nuget_lock, 0},
+    {"dotnet-deps", KS_ECO_NUGET, "**/*.deps.json", NULL, 0, ks_extract_dotnet_deps, 0},
+    {"nuget-config", KS_ECO_NUGET, "**/packages.config", NULL, 0, ks_extract_nuget_config, 0},
+    /* smaller ecosystems */
+    {"pub-lock", KS_ECO_PUB, "**/pubspec.lock", NULL, 0, ks_extract_pub_lock, 0},
+    {"mix-lock", KS_ECO_HEX, "**/mix.lock", NULL, 0, ks_extract_mix_lock, 0},
+    {"swift-resolved", KS_ECO_SWIFTURL, "**/Package.resolved", NULL, 0, ks_extract_swift_resolved,
+     0},
+    {"conan-lock", KS_ECO_CONAN, "**/conan.lock", NULL, 0, ks_extract_conan_lock, 0},
+    {"podfile-lock", KS_ECO_COCOAPODS, "**/Podfile.lock", NULL, 0, ks_extract_podfile_lock, 0},
+    /* compiled-in dependency lists: Go build info, cargo-auditable (every executable) */
+    {"binary", KS_ECO_GO, "**", NULL, KS_EXT_NO_READ | KS_EXT_EXEC_ONLY, ks_extract_binary, 0},
 };
 
 const struct ks_extractor *

@@ -163,8 +163,10 @@ struct ks_pkg {
     const char *maintainer; /* dpkg Maintainer, apk m: */
     const char *extractor;  /* "dpkg" */
     unsigned flags;         /* enum ks_pkg_flags */
-    /* The OS package whose file list owns `path` (a distro-shipped language */
-    /* package: matched through the OS package only). Set by finalisation. */
+    /* The OS package whose file list owns every one of `paths` (a distro-   */
+    /* shipped language package: matched through the OS package only); NULL */
+    /* when any copy is not owned. "outer.jar!inner.jar" paths count by the  */
+    /* outer file. Set by ks_inventory_finish.                               */
     const struct ks_pkg *owner;
     size_t n_files;      /* files the package owns (OS packages with file lists) */
     struct ks_kvs meta;  /* extra facts: "modularitylabel", "status", ... */

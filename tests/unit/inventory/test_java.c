@@ -143,7 +143,7 @@ test_manifest_fixtures(void)
 
         snprintf(rel, sizeof(rel), "fixtures/maven/osv-scalibr/archive/%s/MANIFEST.MF",
                  cases[i].fixture);
-        CHECK_OK(ks_file_read(ks_test_data(rel), 1 << 20, &mf, &err));
+        CHECK_MSG(ks_file_read(ks_test_data(rel), 1 << 20, &mf, &err) == KS_OK, "%s", err.msg);
         e[0] = (struct entry){"META-INF/MANIFEST.MF", mf.data, mf.len};
         jar = zip_of(e, 1, &len);
         inv = run("java-archive", cases[i].jar, jar, len);

@@ -267,17 +267,45 @@ go_semver(struct ks_str v, struct ks_buf *out)
     return ks_buf_err(out) == KS_OK;
 }
 
+/* A dep line waits for a possible "=>" line replacing it. */
+struct pending {
+    struct ks_str path, version;
+    bool main, set;
+};
+
+static enum ks_code
+flush_dep(struct ks_extract_ctx *ctx, struct pending *pd, struct ks_err *err)
+{
+    struct ks_pkg *p = NULL;
+    enum ks_code rc;
+
+    if (!pd->set)
+        return KS_OK;
+    pd->set = false;
+    if ((rc = lang_add(ctx, KS_ECO_GO, pd->path, pd->version, 0, "modinfo", &p, err)) != KS_OK)
+        return rc;
+    if (p != NULL && pd->main &&
+        ks_pkg_set_meta(ks_extract_inventory(ctx), p, "main-module", "true") != KS_OK)
+        return lang_oom(ctx, err);
+    return KS_OK;
+}
+
+static bool
+module_version(struct ks_str v)
+{
+    return lang_version_ok(v) && v.ptr[0] != '(';
+}
+
 static enum ks_code
 go_modinfo(struct ks_extract_ctx *ctx, const char *path, struct ks_str version,
            struct ks_str mod, struct ks_err *err)
 {
     struct ks_cur c;
     struct ks_str line;
-    struct ks_pkg *prev = NULL;
+    struct pending pd = {KS_STR_NULL, KS_STR_NULL, false, false};
     struct ks_buf sv = KS_BUF_INIT(256);
     struct ks_arena *a = ks_extract_arena(ctx);
     enum ks_code rc;
-    bool any = false;
 
     /* old binaries wrap modinfo in 16-byte sentinels */
     if (mod.len >= 33 && mod.ptr[mod.len - 17] == '\n')
@@ -298,41 +326,34 @@ go_modinfo(struct ks_extract_ctx *ctx, const char *path, struct ks_str version,
         if (n >= 3 && (ks_str_eq_c(f[0], "mod") || ks_str_eq_c(f[0], "dep"))) {
             bool main = ks_str_eq_c(f[0], "mod");
 
-            prev = NULL;
-            if (main && !lang_version_ok(f[2])) {
+            if ((rc = flush_dep(ctx, &pd, err)) != KS_OK)
+                goto out;
+            if (main && !module_version(f[2])) {
                 /* "(devel)": the main module built from a checkout is the application */
                 if ((rc = lang_app(ctx, KS_ECO_GO, "go-binary", f[1], KS_STR_NULL, err)) != KS_OK)
                     goto out;
                 continue;
             }
-            if ((rc = lang_add(ctx, KS_ECO_GO, f[1], f[2], 0, "modinfo",
-                               &prev, err)) != KS_OK)
-                goto out;
-            if (prev != NULL && main && ks_pkg_set_meta(ks_extract_inventory(ctx), prev,
-                                                        "main-module", "true") != KS_OK)
-                goto oom;
-            any = true;
-        } else if (n >= 3 && ks_str_eq_c(f[0], "=>") && prev != NULL) {
-            /* the previous dep was replaced: record what was really built in */
+            pd = (struct pending){f[1], f[2], main, true};
+        } else if (n >= 2 && ks_str_eq_c(f[0], "=>") && pd.set) {
+            /* the previous module was replaced: report what was really built in */
             struct ks_pkg *q = NULL;
-            char *from = ks_arena_sprintf(a, "%s@%s", prev->name, prev->version);
+            char *from = ks_arena_sprintf(a, "%.*s@%.*s", (int)pd.path.len, pd.path.ptr,
+                                          (int)pd.version.len, pd.version.ptr);
 
+            pd.set = false;
             if (from == NULL)
                 goto oom;
-            if (!lang_version_ok(f[2])) {
-                /* replaced by a local directory: the dep line's module is not what ran */
-                if (ks_pkg_set_meta(ks_extract_inventory(ctx), prev, "replaced-by",
-                                    ks_arena_strdup_str(a, f[1])) != KS_OK)
-                    goto oom;
-                continue;
-            }
+            if (n < 3 || !module_version(f[2]))
+                continue; /* replaced by a local directory: local code */
             if ((rc = lang_add(ctx, KS_ECO_GO, f[1], f[2], 0, "modinfo", &q, err)) != KS_OK)
                 goto out;
             if (q != NULL && ks_pkg_set_meta(ks_extract_inventory(ctx), q, "replaces", from))
                 goto oom;
-            prev = NULL;
         }
     }
+    if ((rc = flush_dep(ctx, &pd, err)) != KS_OK)
+        goto out;
     /* the toolchain, as OSV's Go ecosystem names it */
     version = ks_str_trim(version);
     if (version.len > 0) {
@@ -346,9 +367,7 @@ go_modinfo(struct ks_extract_ctx *ctx, const char *path, struct ks_str version,
             rc = lang_add_unresolved(ctx, KS_ECO_GO, KS_STR("stdlib"), version, 0, NULL, err);
         if (rc != KS_OK)
             goto out;
-        any = true;
     }
-    (void)any;
     (void)path;
     rc = KS_OK;
     goto out;

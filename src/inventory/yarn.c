@@ -252,8 +252,8 @@ yarn_v1(struct ks_extract_ctx *ctx, const struct ks_extract_input *in, struct la
         }
         if (lr != KS_OK)
             break;
-        if (line.len == 0 || line.ptr[indent] == '#')
-            continue;
+        if (line.len == indent || line.ptr[indent] == '#')
+            continue; /* blank (or all spaces) and comment lines */
         if (indent == 0) {
             if (line.ptr[line.len - 1] != ':') {
                 ks_extract_warn(ctx, "%s:%zu: expected an entry header, skipped", in->path,

@@ -25,7 +25,7 @@ if ! (cd "$app" && timeout 900 npm ci --ignore-scripts --no-audit --no-fund >"$T
   tail -5 "$TMP/npm-ci.log" >&2
   exit 1
 fi
-npkg=$(cd "$app" && find node_modules -name package.json -path '*/node_modules/*' | wc -l)
+npkg=$(find "$app/node_modules" -name package.json -path "*/node_modules/*" | wc -l)
 nls=$( (cd "$app" && npm ls --all --json 2>/dev/null) | python3 -c '
 import json,sys
 s=set()

@@ -1,10 +1,10 @@
 /*
- * fs_index.c: the in-memory path index that archive-like backends share
- * (fs_int.h): one node per entry, built by a single streaming pass over an
- * archive; a later entry with the same path replaces an earlier one (as tar
- * extraction does), missing parents become implicit directories, whiteouts
- * and opaque directories remove nodes, and prefetched contents are cached
- * within the fs's cache budget.
+ * fs_index.c: the in-memory index behind archive-like backends (archive
+ * files, in-memory archives, and the squashed container image of issue 7).
+ * One streaming pass puts every entry in; a later entry for the same path
+ * replaces the earlier one, as extraction would; whiteouts remove subtrees.
+ * Walks are sorted with '/' ordered before every other byte, so a directory
+ * comes right before its contents and pruning is a prefix skip.
  */
 #include "fs/fs_int.h"
 
@@ -18,7 +18,7 @@ fs_index_init(struct fs_index *idx, struct ks_err *err)
 {
     memset(idx, 0, sizeof(*idx));
     ks_vec_init(&idx->nodes, sizeof(struct fs_node *));
-    idx->arena = ks_arena_new(64 * 1024);
+    idx->arena = ks_arena_new(1 << 16);
     idx->map = ks_map_new();
     if (idx->arena == NULL || idx->map == NULL) {
         fs_index_release(idx);
@@ -34,7 +34,6 @@ fs_index_release(struct fs_index *idx)
         struct fs_node *n = *(struct fs_node **)ks_vec_at(&idx->nodes, i);
 
         ks_free(n->data);
-        n->data = NULL;
     }
     ks_vec_release(&idx->nodes);
     ks_map_free(idx->map);
@@ -43,11 +42,17 @@ fs_index_release(struct fs_index *idx)
     idx->arena = NULL;
 }
 
-static struct fs_node *
-new_node(struct fs_index *idx, struct ks_fs *fs, struct ks_str path, enum ks_fs_type type,
-         struct ks_err *err)
+struct fs_node *
+fs_index_get(const struct fs_index *idx, const char *path)
 {
-    struct fs_node *n, **slot, *old;
+    return ks_map_get(idx->map, ks_str_c(path));
+}
+
+static struct fs_node *
+new_node(struct fs_index *idx, struct ks_fs *fs, const char *path, size_t len,
+         enum ks_fs_type type, struct ks_err *err)
+{
+    struct fs_node *n, **slot;
 
     if (idx->n_live >= fs->limits.max_entries) {
         ks_err_set(err, KS_ETOOBIG, "'%s': more than %llu entries", fs->name,
@@ -55,34 +60,69 @@ new_node(struct fs_index *idx, struct ks_fs *fs, struct ks_str path, enum ks_fs_
         return NULL;
     }
     n = ks_arena_calloc(idx->arena, 1, sizeof(*n));
-    if (n == NULL || (n->path = ks_arena_strdup_str(idx->arena, path)) == NULL)
+    if (n == NULL || (n->path = ks_arena_strndup(idx->arena, path, len)) == NULL)
         goto oom;
-    n->path_len = path.len;
+    n->path_len = len;
     n->type = type;
     n->mode = type == KS_FS_DIR ? 0755 : 0644;
     slot = ks_vec_push(&idx->nodes);
     if (slot == NULL)
         goto oom;
     *slot = n;
-    old = NULL;
-    if (ks_map_put(idx->map, path, n, (void **)&old) != KS_OK) {
+    if (ks_map_put(idx->map, ks_str_make(n->path, len), n, NULL) != KS_OK) {
         idx->nodes.len--;
         goto oom;
     }
-    if (old != NULL) {
-        old->removed = true;
-        if (old->cached && idx->cache_bytes >= old->data_len)
-            idx->cache_bytes -= old->data_len;
-        ks_free(old->data);
-        old->data = NULL;
-        old->cached = false;
-    } else {
-        idx->n_live++;
-    }
+    idx->n_live++;
     return n;
 oom:
     ks_err_set(err, KS_ENOMEM, "fs: out of memory indexing '%s'", fs->name);
     return NULL;
+}
+
+static void
+drop(struct fs_index *idx, struct fs_node *n)
+{
+    if (n->removed)
+        return;
+    ks_map_del(idx->map, ks_str_make(n->path, n->path_len));
+    n->removed = true;
+    ks_free(n->data);
+    n->data = NULL;
+    if (n->cached && idx->cache_bytes >= n->data_len)
+        idx->cache_bytes -= n->data_len;
+    n->cached = false;
+    idx->n_live--;
+}
+
+static void
+remove_under(struct fs_index *idx, const char *dir, size_t len)
+{
+    for (size_t i = 0; i < idx->nodes.len; i++) {
+        struct fs_node *n = *(struct fs_node **)ks_vec_at(&idx->nodes, i);
+
+        if (!n->removed && n->path_len > len && n->path[len] == '/' &&
+            memcmp(n->path, dir, len) == 0)
+            drop(idx, n);
+    }
+}
+
+void
+fs_index_remove(struct fs_index *idx, const char *path)
+{
+    struct fs_node *n = fs_index_get(idx, path);
+
+    if (n == NULL)
+        return;
+    if (n->type == KS_FS_DIR)
+        remove_under(idx, n->path, n->path_len);
+    drop(idx, n);
+}
+
+void
+fs_index_clear_dir(struct fs_index *idx, const char *dir)
+{
+    remove_under(idx, dir, strlen(dir));
 }
 
 struct fs_node *
@@ -90,96 +130,103 @@ fs_index_put(struct fs_index *idx, struct ks_fs *fs, const char *path, enum ks_f
              struct ks_err *err)
 {
     size_t len = strlen(path);
+    struct fs_node *n;
 
-    /* Parents first: every prefix ending before a '/' must be a directory. */
-    for (size_t i = 0; i < len; i++) {
-        struct ks_str parent;
-        struct fs_node *p;
+    /* Parents first: each must be a directory (made up if the archive never said). */
+    for (size_t i = 1; i < len; i++) {
+        struct fs_node *parent;
 
         if (path[i] != '/')
             continue;
-        parent = ks_str_make(path, i);
-        p = ks_map_get(idx->map, parent);
-        if (p != NULL && p->type == KS_FS_DIR)
-            continue;
-        /* Missing, or a file/link in the way (tar would replace it): a directory. */
-        p = new_node(idx, fs, parent, KS_FS_DIR, err);
-        if (p == NULL)
+        parent = ks_map_get(idx->map, ks_str_make(path, i));
+        if (parent == NULL) {
+            parent = new_node(idx, fs, path, i, KS_FS_DIR, err);
+            if (parent == NULL)
+                return NULL;
+            parent->implicit = true;
+        } else if (parent->type == KS_FS_SYMLINK) {
+            /* Writing through a symlinked directory is how archives escape: refuse. */
+            ks_err_set(err, KS_EINVAL, "'%s': entry '%s' lies under the symlink '%.*s'", fs->name,
+                       path, (int)i, path);
             return NULL;
-        p->implicit = true;
-    }
-    {
-        struct fs_node *old = ks_map_get(idx->map, ks_str_make(path, len));
-
-        /* A directory entry after its children were seen keeps them. */
-        if (old != NULL && old->type == KS_FS_DIR && type == KS_FS_DIR) {
-            old->implicit = false;
-            return old;
+        } else if (parent->type != KS_FS_DIR) {
+            parent->type = KS_FS_DIR; /* a later directory replaces an earlier file */
+            parent->hardlink = NULL;
+            parent->size = 0;
         }
     }
-    return new_node(idx, fs, ks_str_make(path, len), type, err);
+    n = ks_map_get(idx->map, ks_str_make(path, len));
+    if (n != NULL) {
+        if (n->type == KS_FS_DIR && type != KS_FS_DIR)
+            remove_under(idx, n->path, n->path_len);
+        ks_free(n->data);
+        n->data = NULL;
+        if (n->cached && idx->cache_bytes >= n->data_len)
+            idx->cache_bytes -= n->data_len;
+        n->cached = false;
+        n->type = type;
+        n->implicit = false;
+        n->link = n->hardlink = NULL;
+        n->size = 0;
+        n->layer = NULL;
+        return n;
+    }
+    return new_node(idx, fs, path, len, type, err);
 }
 
 struct fs_node *
-fs_index_get(const struct fs_index *idx, const char *path)
+fs_index_data_node(struct fs_index *idx, struct fs_node *n)
 {
-    return ks_map_get(idx->map, ks_str_c(path));
+    for (int hops = 0; n != NULL && n->hardlink != NULL; hops++) {
+        if (hops >= 16)
+            return NULL;
+        n = fs_index_get(idx, n->hardlink);
+    }
+    return n;
 }
 
-static void
-remove_node(struct fs_index *idx, struct fs_node *n)
+void
+fs_index_cache(struct fs_index *idx, struct ks_fs *fs, struct fs_node *n, const void *data,
+               size_t len)
 {
-    if (n->removed)
+    void *copy;
+
+    if (n->cached || idx->cache_bytes + len > fs->limits.max_cache_bytes)
         return;
-    n->removed = true;
-    (void)ks_map_del(idx->map, ks_str_make(n->path, n->path_len));
-    if (n->cached && idx->cache_bytes >= n->data_len)
-        idx->cache_bytes -= n->data_len;
-    ks_free(n->data);
-    n->data = NULL;
-    n->cached = false;
-    if (idx->n_live > 0)
-        idx->n_live--;
+    copy = ks_malloc(len ? len : 1);
+    if (copy == NULL)
+        return; /* not cached: read again later */
+    memcpy(copy, data, len);
+    n->data = copy;
+    n->data_len = len;
+    n->cached = true;
+    idx->cache_bytes += len;
 }
 
-static bool
-is_under(const struct fs_node *n, const char *dir, size_t dlen)
+enum ks_code
+fs_index_lstat(struct fs_index *idx, const char *path, struct ks_fs_entry *out, struct ks_err *err)
 {
-    return n->path_len > dlen && n->path[dlen] == '/' && memcmp(n->path, dir, dlen) == 0;
+    struct fs_node *n = fs_index_get(idx, path);
+    struct fs_node *d;
+
+    (void)err;
+    if (n == NULL)
+        return KS_ENOTFOUND;
+    d = n->hardlink ? fs_index_data_node(idx, n) : n;
+    out->path = n->path;
+    out->path_len = n->path_len;
+    out->type = n->type;
+    out->size = d ? d->size : 0;
+    out->mode = n->mode;
+    out->mtime = n->mtime;
+    out->link = n->type == KS_FS_SYMLINK ? (n->link ? n->link : "") : NULL;
+    out->layer = n->layer;
+    return KS_OK;
 }
 
-void
-fs_index_remove(struct fs_index *idx, const char *path)
-{
-    size_t dlen = strlen(path);
-    struct fs_node *self = fs_index_get(idx, path);
-
-    for (size_t i = 0; i < idx->nodes.len; i++) {
-        struct fs_node *n = *(struct fs_node **)ks_vec_at(&idx->nodes, i);
-
-        if (!n->removed && is_under(n, path, dlen))
-            remove_node(idx, n);
-    }
-    if (self != NULL)
-        remove_node(idx, self);
-}
-
-void
-fs_index_clear_dir(struct fs_index *idx, const char *dir)
-{
-    size_t dlen = strlen(dir);
-
-    for (size_t i = 0; i < idx->nodes.len; i++) {
-        struct fs_node *n = *(struct fs_node **)ks_vec_at(&idx->nodes, i);
-
-        if (!n->removed && is_under(n, dir, dlen))
-            remove_node(idx, n);
-    }
-}
-
-/* Path order with '/' below every other byte, so a directory's subtree is contiguous. */
+/* Order paths component by component: '/' sorts before any other byte. */
 static int
-cmp_node(const void *x, const void *y)
+cmp_node_path(const void *x, const void *y)
 {
     const struct fs_node *a = *(const struct fs_node *const *)x;
     const struct fs_node *b = *(const struct fs_node *const *)y;
@@ -199,102 +246,39 @@ cmp_node(const void *x, const void *y)
     return a->path_len < b->path_len ? -1 : a->path_len > b->path_len;
 }
 
-static void
-fill_entry(const struct fs_node *n, struct ks_fs_entry *e)
-{
-    memset(e, 0, sizeof(*e));
-    e->path = n->path;
-    e->path_len = n->path_len;
-    e->type = n->type;
-    e->size = n->type == KS_FS_FILE ? n->size : 0;
-    e->mode = n->mode;
-    e->mtime = n->mtime;
-    e->link = n->type == KS_FS_SYMLINK ? (n->link ? n->link : "") : NULL;
-    e->layer = n->layer;
-}
-
 enum ks_code
 fs_index_walk(struct fs_index *idx, ks_fs_walk_fn fn, void *ctx, struct ks_err *err)
 {
-    struct fs_node **live = NULL;
+    struct fs_node **live = ks_calloc(idx->n_live + 1, sizeof(*live));
     size_t n = 0;
+    const struct fs_node *pruned = NULL;
 
-    if (idx->n_live > 0) {
-        live = ks_calloc((size_t)idx->n_live, sizeof(*live));
-        if (live == NULL)
-            return ks_err_set(err, KS_ENOMEM, "fs: out of memory walking an archive");
-    }
-    for (size_t i = 0; i < idx->nodes.len && n < idx->n_live; i++) {
+    if (live == NULL)
+        return ks_err_set(err, KS_ENOMEM, "fs: out of memory walking an archive");
+    for (size_t i = 0; i < idx->nodes.len; i++) {
         struct fs_node *node = *(struct fs_node **)ks_vec_at(&idx->nodes, i);
 
-        if (!node->removed)
+        if (!node->removed && n < idx->n_live)
             live[n++] = node;
     }
-    if (n > 1)
-        qsort(live, n, sizeof(*live), cmp_node);
+    qsort(live, n, sizeof(*live), cmp_node_path);
     for (size_t i = 0; i < n; i++) {
+        const struct fs_node *node = live[i];
         struct ks_fs_entry e;
         enum ks_fs_visit v;
 
-        fill_entry(live[i], &e);
+        if (pruned != NULL && node->path_len > pruned->path_len &&
+            node->path[pruned->path_len] == '/' &&
+            memcmp(node->path, pruned->path, pruned->path_len) == 0)
+            continue;
+        pruned = NULL;
+        fs_index_lstat(idx, node->path, &e, err);
         v = fn(ctx, &e);
         if (v == KS_FS_STOP)
             break;
-        if (v == KS_FS_SKIP && live[i]->type == KS_FS_DIR) {
-            const struct fs_node *d = live[i];
-
-            while (i + 1 < n && is_under(live[i + 1], d->path, d->path_len))
-                i++;
-        }
+        if (v == KS_FS_SKIP && node->type == KS_FS_DIR)
+            pruned = node;
     }
     ks_free(live);
     return KS_OK;
-}
-
-enum ks_code
-fs_index_lstat(struct fs_index *idx, const char *path, struct ks_fs_entry *out,
-               struct ks_err *err)
-{
-    struct fs_node *n = fs_index_get(idx, path);
-
-    (void)err;
-    if (n == NULL)
-        return KS_ENOTFOUND;
-    fill_entry(n, out);
-    if (n->type == KS_FS_FILE && n->hardlink != NULL) {
-        struct fs_node *d = fs_index_data_node(idx, n);
-
-        out->size = d ? d->size : 0;
-    }
-    return KS_OK;
-}
-
-struct fs_node *
-fs_index_data_node(struct fs_index *idx, struct fs_node *n)
-{
-    for (unsigned hops = 0; n != NULL && n->hardlink != NULL; hops++) {
-        if (hops >= KS_FS_MAX_LINKS)
-            return NULL;
-        n = fs_index_get(idx, n->hardlink);
-    }
-    return n != NULL && n->type == KS_FS_FILE ? n : NULL;
-}
-
-void
-fs_index_cache(struct fs_index *idx, struct ks_fs *fs, struct fs_node *n, const void *data,
-               size_t len)
-{
-    void *copy;
-
-    if (n->cached || idx->cache_bytes + len > fs->limits.max_cache_bytes)
-        return;
-    copy = ks_malloc(len ? len : 1);
-    if (copy == NULL)
-        return; /* only slower: the file is read again on demand */
-    if (len > 0)
-        memcpy(copy, data, len);
-    n->data = copy;
-    n->data_len = len;
-    n->cached = true;
-    idx->cache_bytes += len;
 }

@@ -24,6 +24,7 @@
 #define BIN_MAX_DEPV0      (1u << 20)  /* compressed .dep-v0 */
 #define BIN_MAX_DEPV0_JSON (32u << 20) /* inflated */
 #define BIN_SCAN_LIMIT     ((uint64_t)256 << 20) /* Mach-O/PE magic scan */
+#define BIN_MAX_WHOLE      ((size_t)512 << 20)  /* a non-seekable binary read whole */
 
 static const char go_magic[] = "\xff Go buildinf:"; /* 14 bytes */
 
@@ -577,6 +578,7 @@ LANG_EXTRACTOR(binary)
     size_t hlen = 0;
     enum ks_code rc = KS_OK;
     struct elf e;
+    struct ks_buf whole = KS_BUF_INIT(BIN_MAX_WHOLE);
 
     if (in->size < 64 && in->data.ptr == NULL && ks_extract_fs(ctx) != NULL)
         return KS_OK;
@@ -591,6 +593,30 @@ LANG_EXTRACTOR(binary)
         if (ks_fs_file_read(f, h + hlen, sizeof(h) - hlen, &got, &e2) != KS_OK || got == 0)
             break;
         hlen += got;
+    }
+    if (!(hlen >= 4 && (memcmp(h, "\x7f" "ELF", 4) == 0 || memcmp(h, "MZ", 2) == 0 ||
+                        memcmp(h, "\xcf\xfa\xed\xfe", 4) == 0 ||
+                        memcmp(h, "\xce\xfa\xed\xfe", 4) == 0 ||
+                        memcmp(h, "\xca\xfe\xba\xbe", 4) == 0)))
+        goto out; /* scripts and data: nothing compiled in */
+    /* A stream that cannot seek back (an uncached archive entry): read it whole. */
+    if (ks_fs_file_seek(f, 0, &e2) != KS_OK) {
+        ks_fs_file_close(f);
+        f = NULL;
+        rc = ks_extract_read(ctx, in->path, BIN_MAX_WHOLE, &whole, &e2);
+        if (rc == KS_ENOMEM) {
+            rc = ks_err_set(err, rc, "%s", e2.msg);
+            goto out;
+        }
+        if (rc != KS_OK) {
+            ks_extract_warn(ctx, "%s: %s", in->path, e2.msg);
+            rc = KS_OK;
+            goto out;
+        }
+        if ((f = ks_fs_file_mem(whole.data, whole.len, in->path)) == NULL) {
+            rc = lang_oom(ctx, err);
+            goto out;
+        }
     }
     if (elf_open(&e, f, h, hlen)) {
         struct shdr go, dep;
@@ -634,6 +660,8 @@ LANG_EXTRACTOR(binary)
                              memcmp(h, "\xca\xfe\xba\xbe", 4) == 0)) {
         rc = scan_magic(ctx, in->path, f, err);
     }
+out:
     ks_fs_file_close(f);
+    ks_buf_release(&whole);
     return rc;
 }

@@ -16,7 +16,14 @@ static const struct ks_extractor extractors[] = {
     /* --- distribution package databases ------------------------------------ */
     {"dpkg", KS_ECO_DEBIAN, "var/lib/dpkg/status var/lib/dpkg/status.d/*",
      "var/lib/dpkg/info/*.list", KS_EXT_OS | KS_EXT_NO_READ, ks_extract_dpkg, 0},
-    /* --- language ecosystems (issue 6, docs/inventory.md §7) ---------------- */
+    {"apk", KS_ECO_ALPINE, "lib/apk/db/installed", NULL, KS_EXT_OS | KS_EXT_NO_READ,
+     ks_extract_apk, 0},
+    {"rpm", KS_ECO_REDHAT,
+     "var/lib/rpm/rpmdb.sqlite var/lib/rpm/Packages.db var/lib/rpm/Packages "
+     "usr/lib/sysimage/rpm/rpmdb.sqlite usr/lib/sysimage/rpm/Packages.db "
+     "usr/lib/sysimage/rpm/Packages",
+     NULL, KS_EXT_OS, ks_extract_rpm, (size_t)1 << 30},
+    /* --- language ecosystems (issue 6, docs/inventory.md §9) ---------------- */
     /* Python */
     {"python-installed", KS_ECO_PYPI,
      "**/*.dist-info/METADATA **/*.egg-info/PKG-INFO **/EGG-INFO/PKG-INFO **/*.egg-info", NULL, 0,

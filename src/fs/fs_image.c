@@ -434,7 +434,6 @@ owned_close(struct ks_fs_file *f)
     f->impl = NULL;
 }
 
-/* Bytes in memory: random access is free (ELF readers seek to the section table). */
 static enum ks_code
 owned_seek(struct ks_fs_file *f, uint64_t off, struct ks_err *err)
 {

@@ -37,5 +37,6 @@ bool cli_stderr_tty(void);
 
 /* Subcommands (one file each, cmd_<name>.c). */
 int ks_cmd_version(int argc, char **argv);
+int ks_cmd_db(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 static const struct ks_cmd commands[] = {
     /* One row per subcommand, in the order --help lists them. */
     {"version", ks_cmd_version, "compare versions per ecosystem; evaluate OSV affected[]"},
+    {"db", ks_cmd_db, "vulnerability DB: import, update, status, query"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,232 @@
+/*
+ * import_osv.c: OSV records (https://ossf.github.io/osv-schema/) as JSON —
+ * one record per document as in the OSV bucket's all.zip and in advisory
+ * repositories, or a JSON array of records — and as YAML (pypa's
+ * advisory-database). A record that does not parse or breaks the schema is
+ * skipped with a warning naming the file and the record id.
+ */
+#include "vulndb/vulndb_int.h"
+
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/banned.h"
+
+static struct ks_str
+skip_ws(struct ks_str s)
+{
+    while (s.len > 0 && (s.ptr[0] == ' ' || s.ptr[0] == '\t' || s.ptr[0] == '\r' ||
+                         s.ptr[0] == '\n')) {
+        s.ptr++;
+        s.len--;
+    }
+    if (s.len >= 3 && memcmp(s.ptr, "\xEF\xBB\xBF", 3) == 0)
+        return skip_ws(ks_str_sub(s, 3, s.len - 3));
+    return s;
+}
+
+static bool
+has(struct ks_str s, const char *needle)
+{
+    return s.len > 0 && ks_vdb_memmem(s.ptr, s.len, needle, strlen(needle)) != NULL;
+}
+struct sniff {
+    int score;
+    bool veto;
+};
+
+static bool
+osv_key(void *ctx, struct ks_str k, struct ks_str v)
+{
+    static const char *const veto[] = {"sourceIdentifier", "vulnerabilities", "catalogVersion",
+                                       "resultsPerPage",   "totalResults",    "cveID",
+                                       "descriptions",     "metrics",         "lastModified",
+                                       "cve",              "format"};
+    static const char *const minor[] = {"aliases",  "upstream",   "related",
+                                        "summary",  "details",    "severity",
+                                        "references", "credits",  "withdrawn",
+                                        "database_specific"};
+    struct sniff *s = ctx;
+
+    (void)v;
+    for (size_t i = 0; i < KS_ARRAY_LEN(veto); i++)
+        if (ks_str_eq_c(k, veto[i]))
+            s->veto = true;
+    /* Only OSV has a top-level "affected"; records sort keys differently, */
+    /* and a long affected[] can hide everything else past the head.       */
+    if (ks_str_eq_c(k, "affected"))
+        s->score += 60;
+    else if (ks_str_eq_c(k, "id"))
+        s->score += 30;
+    else if (ks_str_eq_c(k, "modified") || ks_str_eq_c(k, "schema_version") ||
+             ks_str_eq_c(k, "published"))
+        s->score += 20;
+    for (size_t i = 0; i < KS_ARRAY_LEN(minor); i++)
+        if (ks_str_eq_c(k, minor[i]))
+            s->score += 5;
+    return !s->veto;
+}
+
+int
+ks_vdb_osv_sniff(struct ks_str head, const char *name)
+{
+    struct ks_str s = skip_ws(head);
+    struct sniff sn = {0};
+
+    (void)name;
+    if (s.len == 0 || (s.ptr[0] != '{' && s.ptr[0] != '['))
+        return 0;
+    ks_vdb_json_keys(s, osv_key, &sn);
+    if (sn.veto || sn.score < 60)
+        return 0;
+    sn.score = KS_MIN(sn.score, 90);
+    return s.ptr[0] == '[' ? sn.score - 10 : sn.score;
+}
+
+static const char *
+record_name(const json_t *rec, const char *fallback, char *buf, size_t n)
+{
+    const char *id = ks_json_str(rec, "id");
+
+    if (id != NULL && id[0] != '\0') {
+        snprintf(buf, n, "%.*s", (int)KS_MIN(strlen(id), (size_t)KS_VDB_MAX_ID), id);
+        return buf;
+    }
+    return fallback;
+}
+
+/* One record: model, then the sink. Schema errors are warnings. raw is the */
+/* record's own JSON text when the document is exactly this record.         */
+static enum ks_code
+put_record(struct ks_vdb_sink *sink, const json_t *rec, struct ks_str raw, const char *where,
+           struct ks_err *err)
+{
+    struct ks_arena *a = ks_arena_new(16 * 1024);
+    struct ks_advisory adv;
+    struct ks_err rerr = KS_ERR_INIT;
+    char idbuf[KS_VDB_MAX_ID + 1];
+    enum ks_code rc;
+
+    if (a == NULL)
+        return ks_err_set(err, KS_ENOMEM, "out of memory");
+    rc = ks_advisory_from_osv(rec, a, &adv, &rerr);
+    if (rc == KS_ENOMEM) {
+        ks_arena_free(a);
+        return ks_err_set(err, KS_ENOMEM, "%s: out of memory", where);
+    }
+    if (rc != KS_OK) {
+        ks_vdb_malformed(sink, record_name(rec, where, idbuf, sizeof(idbuf)), "%s", rerr.msg);
+        ks_arena_free(a);
+        return KS_OK;
+    }
+    adv.raw_json = raw;
+    rc = ks_vdb_put_advisory(sink, &adv, err);
+    ks_arena_free(a);
+    return rc;
+}
+
+static enum ks_code
+put_document(struct ks_vdb_sink *sink, json_t *doc, struct ks_str raw, const char *where,
+             struct ks_err *err)
+{
+    enum ks_code rc = KS_OK;
+
+    if (json_is_array(doc)) {
+        for (size_t i = 0; rc == KS_OK && i < json_array_size(doc); i++)
+            rc = put_record(sink, json_array_get(doc, i), KS_STR_NULL, where, err);
+        return rc;
+    }
+    return put_record(sink, doc, raw, where, err);
+}
+
+enum ks_code
+ks_vdb_osv_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink, struct ks_err *err)
+{
+    struct ks_buf buf = KS_BUF_INIT(KS_VDB_MAX_RECORD + 1);
+    struct ks_err perr = KS_ERR_INIT;
+    json_t *doc = NULL;
+    enum ks_code rc;
+
+    if ((rc = ks_vdb_read_all(in, KS_VDB_MAX_RECORD, &buf, err)) != KS_OK) {
+        if (rc == KS_ETOOBIG) {
+            ks_vdb_malformed(sink, in->name, "%s", err ? err->msg : "too large");
+            rc = KS_OK;
+        }
+        goto out;
+    }
+    rc = ks_json_parse(buf.data, buf.len, in->name, &doc, &perr);
+    if (rc == KS_ENOMEM) {
+        rc = ks_err_set(err, rc, "%s", perr.msg);
+        goto out;
+    }
+    if (rc != KS_OK) {
+        ks_vdb_malformed(sink, in->name, "%s", perr.msg);
+        rc = KS_OK;
+        goto out;
+    }
+    rc = put_document(sink, doc, ks_buf_str(&buf), in->name, err);
+out:
+    json_decref(doc);
+    ks_buf_release(&buf);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* YAML                                                                     */
+
+static bool
+name_is_yaml(const char *name)
+{
+    struct ks_str n = ks_str_c(name);
+
+    return ks_str_has_suffix(n, ".yaml") || ks_str_has_suffix(n, ".yml");
+}
+
+int
+ks_vdb_osv_yaml_sniff(struct ks_str head, const char *name)
+{
+    struct ks_str s = skip_ws(head);
+    bool id_line = ks_str_has_prefix(s, "id:") || has(s, "\nid:");
+    bool osv_keys = has(s, "\nmodified:") || has(s, "\naffected:") || has(s, "schema_version:");
+
+    if (s.len == 0 || s.ptr[0] == '{' || s.ptr[0] == '[')
+        return 0;
+    if (id_line && osv_keys)
+        return name != NULL && name_is_yaml(name) ? 85 : 65;
+    if (id_line && name != NULL && name_is_yaml(name))
+        return 50;
+    return 0;
+}
+
+enum ks_code
+ks_vdb_osv_yaml_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink, struct ks_err *err)
+{
+    struct ks_buf buf = KS_BUF_INIT(KS_VDB_MAX_RECORD + 1);
+    struct ks_err perr = KS_ERR_INIT;
+    json_t *doc = NULL;
+    enum ks_code rc;
+
+    if ((rc = ks_vdb_read_all(in, KS_VDB_MAX_RECORD, &buf, err)) != KS_OK) {
+        if (rc == KS_ETOOBIG) {
+            ks_vdb_malformed(sink, in->name, "%s", err ? err->msg : "too large");
+            rc = KS_OK;
+        }
+        goto out;
+    }
+    rc = ks_vdb_yaml_to_json(buf.data, buf.len, in->name, &doc, &perr);
+    if (rc == KS_ENOMEM) {
+        rc = ks_err_set(err, rc, "%s", perr.msg);
+        goto out;
+    }
+    if (rc != KS_OK) {
+        ks_vdb_malformed(sink, in->name, "%s", perr.msg);
+        rc = KS_OK;
+        goto out;
+    }
+    rc = put_document(sink, doc, KS_STR_NULL, in->name, err);
+out:
+    json_decref(doc);
+    ks_buf_release(&buf);
+    return rc;
+}

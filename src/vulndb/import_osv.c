@@ -58,10 +58,11 @@ osv_key(void *ctx, struct ks_str k, struct ks_str v)
     if (ks_str_eq_c(k, "affected"))
         s->score += 60;
     else if (ks_str_eq_c(k, "id"))
-        s->score += 30;
-    else if (ks_str_eq_c(k, "modified") || ks_str_eq_c(k, "schema_version") ||
-             ks_str_eq_c(k, "published"))
+        s->score += 40;
+    else if (ks_str_eq_c(k, "modified") || ks_str_eq_c(k, "schema_version"))
         s->score += 20;
+    else if (ks_str_eq_c(k, "published"))
+        s->score += 10;
     for (size_t i = 0; i < KS_ARRAY_LEN(minor); i++)
         if (ks_str_eq_c(k, minor[i]))
             s->score += 5;

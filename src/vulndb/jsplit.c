@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/banned.h"
 
 #define WINDOW ((size_t)256 << 10)
@@ -327,8 +329,17 @@ ks_jsplit(struct ks_vdb_stream *in, const char *member, ks_jsplit_fn fn, void *c
                         in->name, member, KS_VDB_MAX_ENVELOPE);
         goto out;
     }
-    if (envelope != NULL && (rc = ks_json_parse(env.data, env.len, in->name, envelope, err)) != KS_OK)
-        goto out;
+    /* Always parsed: the envelope is part of the document and must be valid too. */
+    {
+        json_t *e = NULL;
+
+        if ((rc = ks_json_parse(env.data, env.len, in->name, &e, err)) != KS_OK)
+            goto out;
+        if (envelope != NULL)
+            *envelope = e;
+        else
+            json_decref(e);
+    }
     rc = KS_OK;
 out:
     ks_free(r.buf);

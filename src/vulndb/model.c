@@ -201,7 +201,11 @@ read_package(struct rd *r, const json_t *aff, struct ks_adv_affected *out)
     out->release = release.len ? ks_arena_strndup(r->a, release.ptr, release.len) : "";
     ks_eco_normalize_name(out->eco, ks_str_c(out->name), &norm);
     if (ks_buf_err(&norm) != KS_OK) {
+        enum ks_code e = ks_buf_err(&norm);
+
         ks_buf_release(&norm);
+        if (e == KS_ENOMEM)
+            return ks_err_set(r->err, KS_ENOMEM, "out of memory");
         return bad(r, "package.name", "too long");
     }
     out->norm_name = ks_arena_strndup(r->a, norm.data, norm.len);
@@ -406,13 +410,30 @@ struct wr {
     const char *field;
 };
 
+/* json_string() fails both on invalid UTF-8 and on OOM: tell them apart. */
+static void
+string_failed(struct wr *w, const char *s, size_t n)
+{
+    json_t *probe;
+
+    if (w->rc != KS_OK)
+        return;
+    probe = json_stringn_nocheck(s, n);
+    if (probe == NULL) {
+        w->rc = ks_err_set(w->err, KS_ENOMEM, "out of memory");
+        return;
+    }
+    json_decref(probe);
+    w->rc = ks_err_set(w->err, KS_EPARSE, "%s: not valid UTF-8", w->field);
+}
+
 static json_t *
 jstr(struct wr *w, const char *s)
 {
     json_t *v = json_string(s);
 
-    if (v == NULL && w->rc == KS_OK)
-        w->rc = ks_err_set(w->err, KS_EPARSE, "%s: not valid UTF-8", w->field);
+    if (v == NULL)
+        string_failed(w, s, strlen(s));
     return v;
 }
 
@@ -501,8 +522,8 @@ jstrn(struct wr *w, struct ks_str s)
 {
     json_t *v = json_stringn(s.ptr ? s.ptr : "", s.len);
 
-    if (v == NULL && w->rc == KS_OK)
-        w->rc = ks_err_set(w->err, KS_EPARSE, "%s: not valid UTF-8", w->field);
+    if (v == NULL)
+        string_failed(w, s.ptr ? s.ptr : "", s.len);
     return v;
 }
 
@@ -523,8 +544,8 @@ put_ranges(struct wr *w, json_t *obj, const struct ks_adv_affected *aff)
                 break;
             }
             put(w, e, "type",
-                json_string((unsigned)rg->type < KS_ARRAY_LEN(range_types) ? range_types[rg->type]
-                                                                           : "ECOSYSTEM"));
+                jstr(w, (unsigned)rg->type < KS_ARRAY_LEN(range_types) ? range_types[rg->type]
+                                                                       : "ECOSYSTEM"));
             if (aff->range_repos != NULL && aff->range_repos[i] != NULL)
                 put_str(w, e, "repo", aff->range_repos[i]);
             for (size_t k = 0; evs != NULL && k < rg->n_events; k++) {

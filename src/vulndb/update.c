@@ -954,6 +954,23 @@ api_time(time_t t, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%S.000", &tm);
 }
 
+/* The number after "key": in a response's first bytes (the API puts it first). */
+static bool
+head_number(const char *head, const char *key, uint64_t *out)
+{
+    const char *p = strstr(head, key);
+    char *end = NULL;
+
+    if (p == NULL || (p = strchr(p + strlen(key), ':')) == NULL)
+        return false;
+    while (*++p == ' ') {
+    }
+    if (*p < '0' || *p > '9')
+        return false;
+    *out = strtoull(p, &end, 10);
+    return end != p;
+}
+
 static enum ks_code
 update_nvd_api(struct upd *u, struct ks_err *err)
 {
@@ -988,7 +1005,7 @@ update_nvd_api(struct upd *u, struct ks_err *err)
         struct fetch f = {.cfg = u->cfg, .opts = u->opts, .what = "nvd:api"};
         struct ks_buf dest = KS_BUF_INIT(8192), body = KS_BUF_INIT(1 << 12);
         enum fetch_result res = FR_MISSING;
-        uint64_t got_total = 0;
+        uint64_t got_total = 0, per_page = 0;
 
         if (start > 0 && u->cfg->api_delay_ms > 0)
             sleep_ms(u->cfg->api_delay_ms);
@@ -1002,27 +1019,25 @@ update_nvd_api(struct upd *u, struct ks_err *err)
         rc = fetch_url(&f, &res, err);
         if (rc == KS_OK && res != FR_OK)
             rc = ks_err_set(err, KS_ENET, "NVD API '%s': HTTP status %ld", url.data, f.status);
-        /* totalResults decides how many pages follow. */
+        /* totalResults and resultsPerPage decide how many pages follow. */
         if (rc == KS_OK) {
             int fd;
             char head[4096];
             ssize_t n;
-            const char *p;
 
             fd = open(dest.data, O_RDONLY | O_CLOEXEC);
             n = fd >= 0 ? read(fd, head, sizeof(head) - 1) : -1;
             if (fd >= 0)
                 close(fd);
             head[n > 0 ? n : 0] = '\0';
-            p = strstr(head, "\"totalResults\"");
-            if (p != NULL && (p = strchr(p, ':')) != NULL) {
-                char *end = NULL;
-
-                got_total = strtoull(p + 1, &end, 10);
-            } else {
-                rc = ks_err_set(err, KS_EPARSE, "NVD API '%s': no totalResults in the response",
+            if (!head_number(head, "\"totalResults\"", &got_total) ||
+                !head_number(head, "\"resultsPerPage\"", &per_page))
+                rc = ks_err_set(err, KS_EPARSE,
+                                "NVD API '%s': no totalResults/resultsPerPage in the response",
                                 url.data);
-            }
+            else if (per_page == 0 && start < got_total)
+                rc = ks_err_set(err, KS_EPARSE, "NVD API '%s': an empty page before the end",
+                                url.data);
         }
         if (rc == KS_OK) {
             ks_vdb_build_set_http(u->b, NULL, NULL);
@@ -1033,7 +1048,7 @@ update_nvd_api(struct upd *u, struct ks_err *err)
         ks_buf_release(&dest);
         ks_buf_release(&body);
         total = got_total;
-        start += API_PAGE;
+        start += per_page;
     }
 out:
     ks_buf_release(&url);

@@ -20,6 +20,8 @@ PACKAGES=(
   zip unzip zstd bzip2 xz-utils gzip tar curl jq git
   # benchmarks
   hyperfine wrk time bc
+  # inventory: CycloneDX/SPDX outputs validated against their JSON schemas
+  python3-jsonschema
 )
 
 missing=()

@@ -310,7 +310,7 @@ cmd_affected(int argc, char **argv)
     int c, rc = KS_EXIT_RUNTIME;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+hf:F:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hf:F:", opts, NULL)) != -1) {
         switch (c) {
         case 'h':
             usage_affected(stdout);

@@ -1,9 +1,17 @@
 /*
- * apk.c: Alpine/Wolfi/Chainguard ordering, as apk-tools 3 (src/version.c:
- * token_next()/token_cmp()/apk_version_compare()). Grammar:
- * digit{.digit}...{letter}{_suf{#}}...{~hash}{-r#}. A version that
- * apk_version_validate() rejects is KS_EPARSE here (apk would still order it
- * by its token rules, but such an order means nothing for matching).
+ * apk.c: Alpine/Wolfi/Chainguard ordering, as apk-tools 2.x (src/version.c:
+ * next_token()/get_token()/apk_version_compare_blob()), the apk that every
+ * Alpine branch in the advisory data (v3.2 to v3.22), Wolfi and Chainguard
+ * order with. Grammar: digit{.digit}...{letter}{_suf{#}}...{-r#}; suffixes
+ * _alpha < _beta < _pre < _rc < (none) < _cvs < _svn < _git < _hg < _p; a
+ * component with leading zeros sorts by its zero count first. A version
+ * apk_version_validate() rejects is KS_EPARSE here (apk would still order
+ * it by its token rules, but such an order means nothing for matching).
+ *
+ * apk-tools 3 (Alpine 3.23+) is stricter: it rejects a letter followed by
+ * digits ("1.9.5p2", the form sudo's Alpine versions had for years) and
+ * "-r" without a number; docs/versions.md lists the differences. Numbers
+ * are 64-bit here; apk 2 keeps them in a C int.
  */
 #include "version/version_int.h"
 
@@ -12,38 +20,14 @@
 #include "base/banned.h"
 
 enum {
-    TOKEN_INITIAL_DIGIT,
+    TOKEN_INVALID = -1,
+    TOKEN_DIGIT_OR_ZERO,
     TOKEN_DIGIT,
     TOKEN_LETTER,
     TOKEN_SUFFIX,
     TOKEN_SUFFIX_NO,
-    TOKEN_COMMIT_HASH,
     TOKEN_REVISION_NO,
     TOKEN_END,
-    TOKEN_INVALID,
-};
-
-/* Suffix ranks; NONE is the pivot between pre- and post-release suffixes. */
-enum {
-    SUFFIX_INVALID,
-    SUFFIX_ALPHA,
-    SUFFIX_BETA,
-    SUFFIX_PRE,
-    SUFFIX_RC,
-    SUFFIX_NONE,
-    SUFFIX_CVS,
-    SUFFIX_SVN,
-    SUFFIX_GIT,
-    SUFFIX_HG,
-    SUFFIX_P,
-};
-
-struct tok {
-    int token;
-    int suffix;
-    uint64_t number; /* apk_blob_pull_uint(): wraps modulo 2^64, as apk does */
-    const char *vp;  /* value */
-    size_t vn;
 };
 
 struct blob {
@@ -51,200 +35,180 @@ struct blob {
     size_t n;
 };
 
-static int
-suffix_value(const char *p, size_t n)
+static bool
+is_lower(char c)
 {
-    static const struct {
-        const char *s;
-        int v;
-    } tab[] = {{"alpha", SUFFIX_ALPHA}, {"beta", SUFFIX_BETA}, {"pre", SUFFIX_PRE},
-               {"rc", SUFFIX_RC},       {"cvs", SUFFIX_CVS},   {"svn", SUFFIX_SVN},
-               {"git", SUFFIX_GIT},     {"hg", SUFFIX_HG},     {"p", SUFFIX_P}};
-
-    for (size_t i = 0; i < KS_ARRAY_LEN(tab); i++)
-        if (strlen(tab[i].s) == n && memcmp(tab[i].s, p, n) == 0)
-            return tab[i].v;
-    return SUFFIX_INVALID;
+    return c >= 'a' && c <= 'z';
 }
 
+/* The type of the token that starts at b (consuming its separator). */
 static void
-parse_digits(struct tok *t, struct blob *b)
+next_token(int *type, struct blob *b)
 {
-    size_t i = 0;
-
-    t->number = 0;
-    while (i < b->n && ver_isdigit(b->p[i]))
-        t->number = t->number * 10 + (uint64_t)(b->p[i++] - '0');
-    t->vp = b->p;
-    t->vn = i;
-    b->p += i;
-    b->n -= i;
-    if (i == 0)
-        t->token = TOKEN_INVALID;
-}
-
-static void
-token_first(struct tok *t, struct blob *b)
-{
-    t->token = TOKEN_INITIAL_DIGIT;
-    parse_digits(t, b);
-}
-
-static void
-token_next(struct tok *t, struct blob *b)
-{
-    char c;
-    size_t i;
+    int n = TOKEN_INVALID;
 
     if (b->n == 0) {
-        t->token = TOKEN_END;
-        return;
-    }
-    c = b->p[0];
-    if (c >= 'a' && c <= 'z') {
-        if (t->token > TOKEN_DIGIT)
-            goto invalid;
-        t->vp = b->p;
-        t->vn = 1;
-        t->token = TOKEN_LETTER;
-        b->p++, b->n--;
-        return;
-    }
-    if (c == '.' || ver_isdigit(c)) {
-        if (c == '.') {
-            if (t->token > TOKEN_DIGIT)
-                goto invalid;
-            b->p++, b->n--;
-        }
-        switch (t->token) {
-        case TOKEN_INITIAL_DIGIT:
-        case TOKEN_DIGIT:
-            t->token = TOKEN_DIGIT;
+        n = TOKEN_END;
+    } else if ((*type == TOKEN_DIGIT || *type == TOKEN_DIGIT_OR_ZERO) && is_lower(b->p[0])) {
+        n = TOKEN_LETTER;
+    } else if (*type == TOKEN_LETTER && ver_isdigit(b->p[0])) {
+        n = TOKEN_DIGIT;
+    } else if (*type == TOKEN_SUFFIX && ver_isdigit(b->p[0])) {
+        n = TOKEN_SUFFIX_NO;
+    } else {
+        switch (b->p[0]) {
+        case '.':
+            n = TOKEN_DIGIT_OR_ZERO;
             break;
-        case TOKEN_SUFFIX:
-            t->token = TOKEN_SUFFIX_NO;
+        case '_':
+            n = TOKEN_SUFFIX;
+            break;
+        case '-':
+            if (b->n > 1 && b->p[1] == 'r') {
+                n = TOKEN_REVISION_NO;
+                b->p++, b->n--;
+            }
             break;
         default:
-            goto invalid;
+            break;
         }
-        parse_digits(t, b);
-        return;
+        b->p++, b->n--;
     }
-    switch (c) {
-    case '_':
-        if (t->token > TOKEN_SUFFIX_NO)
-            goto invalid;
-        b->p++, b->n--;
-        for (i = 0; i < b->n && b->p[i] >= 'a' && b->p[i] <= 'z'; i++)
-            ;
-        t->vp = b->p;
-        t->vn = i;
-        b->p += i, b->n -= i;
-        t->suffix = suffix_value(t->vp, t->vn);
-        if (t->suffix == SUFFIX_INVALID)
-            goto invalid;
-        t->token = TOKEN_SUFFIX;
-        return;
-    case '~':
-        if (t->token >= TOKEN_COMMIT_HASH)
-            goto invalid;
-        b->p++, b->n--;
-        for (i = 0; i < b->n && (ver_isdigit(b->p[i]) || (b->p[i] >= 'a' && b->p[i] <= 'f'));
-             i++)
-            ;
-        t->vp = b->p;
-        t->vn = i;
-        b->p += i, b->n -= i;
-        if (i == 0)
-            goto invalid;
-        t->token = TOKEN_COMMIT_HASH;
-        return;
-    case '-':
-        if (t->token >= TOKEN_REVISION_NO)
-            goto invalid;
-        if (b->n < 2 || b->p[1] != 'r')
-            goto invalid;
-        b->p += 2, b->n -= 2;
-        t->token = TOKEN_REVISION_NO;
-        parse_digits(t, b);
-        return;
-    default:
+    /* tokens only move forward, with three exceptions */
+    if (n < *type) {
+        if (!((n == TOKEN_DIGIT_OR_ZERO && *type == TOKEN_DIGIT) ||
+              (n == TOKEN_SUFFIX && *type == TOKEN_SUFFIX_NO) ||
+              (n == TOKEN_DIGIT && *type == TOKEN_LETTER)))
+            n = TOKEN_INVALID;
+    }
+    *type = n;
+}
+
+static bool
+has_prefix(const struct blob *b, const char *s)
+{
+    size_t n = strlen(s);
+
+    return n <= b->n && memcmp(b->p, s, n) == 0;
+}
+
+/* The value of the token of type *type at b; advances *type to the next one. */
+static int64_t
+get_token(int *type, struct blob *b)
+{
+    static const char *const pre[] = {"alpha", "beta", "pre", "rc"};
+    static const char *const post[] = {"cvs", "svn", "git", "hg", "p"};
+    int64_t v = 0;
+    size_t i = 0, k;
+    int nt = TOKEN_INVALID;
+
+    if (b->n == 0) {
+        *type = TOKEN_END;
+        return 0;
+    }
+    switch (*type) {
+    case TOKEN_DIGIT_OR_ZERO:
+        if (b->p[0] == '0') { /* leading zeros: the more, the smaller */
+            while (i < b->n && b->p[i] == '0')
+                i++;
+            nt = TOKEN_DIGIT;
+            v = -(int64_t)i;
+            break;
+        }
+        /* a component without leading zeros is an ordinary number */
+        while (i < b->n && ver_isdigit(b->p[i]))
+            v = (int64_t)((uint64_t)v * 10 + (uint64_t)(b->p[i++] - '0'));
         break;
+    case TOKEN_DIGIT:
+    case TOKEN_SUFFIX_NO:
+    case TOKEN_REVISION_NO:
+        while (i < b->n && ver_isdigit(b->p[i]))
+            v = (int64_t)((uint64_t)v * 10 + (uint64_t)(b->p[i++] - '0'));
+        break;
+    case TOKEN_LETTER:
+        v = (unsigned char)b->p[i++];
+        break;
+    case TOKEN_SUFFIX:
+        for (k = 0; k < KS_ARRAY_LEN(pre); k++)
+            if (has_prefix(b, pre[k]))
+                break;
+        if (k < KS_ARRAY_LEN(pre)) {
+            i = strlen(pre[k]);
+            v = (int64_t)k - (int64_t)KS_ARRAY_LEN(pre); /* pre-release: negative */
+            break;
+        }
+        for (k = 0; k < KS_ARRAY_LEN(post); k++)
+            if (has_prefix(b, post[k]))
+                break;
+        if (k < KS_ARRAY_LEN(post)) {
+            i = strlen(post[k]);
+            v = (int64_t)k;
+            break;
+        }
+        *type = TOKEN_INVALID; /* unknown suffix */
+        return -1;
+    default:
+        *type = TOKEN_INVALID;
+        return -1;
     }
-invalid:
-    t->token = TOKEN_INVALID;
+    b->p += i;
+    b->n -= i;
+    if (b->n == 0)
+        *type = TOKEN_END;
+    else if (nt != TOKEN_INVALID)
+        *type = nt;
+    else
+        next_token(type, b);
+    return v;
 }
 
 static const char *
 validate(struct ks_str v)
 {
     struct blob b = {v.ptr, v.len};
-    struct tok t;
+    int t = TOKEN_DIGIT;
 
-    for (token_first(&t, &b); t.token < TOKEN_END; token_next(&t, &b))
-        ;
-    if (t.token == TOKEN_END)
+    while (t != TOKEN_END && t != TOKEN_INVALID)
+        get_token(&t, &b);
+    if (t == TOKEN_END)
         return NULL;
-    /* Name the rule broken, as `apk version -c` would. */
-    return "not an apk version (digit{.digit}...{letter}{_suffix{#}}...{~hash}{-r#})";
-}
-
-static int
-token_cmp(const struct tok *a, const struct tok *b)
-{
-    uint64_t x, y;
-
-    switch (a->token) {
-    case TOKEN_DIGIT:
-        if (a->vp[0] == '0' || b->vp[0] == '0') /* leading zero: string order (Gentoo) */
-            return ks_ver_bytes_cmp(a->vp, a->vn, b->vp, b->vn);
-        /* fall through */
-    case TOKEN_INITIAL_DIGIT:
-    case TOKEN_SUFFIX_NO:
-    case TOKEN_REVISION_NO:
-        x = a->number;
-        y = b->number;
-        break;
-    case TOKEN_LETTER:
-        x = (unsigned char)a->vp[0];
-        y = (unsigned char)b->vp[0];
-        break;
-    case TOKEN_SUFFIX:
-        x = (uint64_t)a->suffix;
-        y = (uint64_t)b->suffix;
-        break;
-    default:
-        return ks_ver_bytes_cmp(a->vp, a->vn, b->vp, b->vn);
-    }
-    return (x > y) - (x < y);
+    return "not an apk version (digit{.digit}...{letter}{_suffix{#}}...{-r#})";
 }
 
 enum ver_bad
 ks_ver_cmp_apk(struct ks_str a, struct ks_str b, int *cmp, const char **why)
 {
     struct blob ba = {a.ptr, a.len}, bb = {b.ptr, b.len};
-    struct tok ta, tb;
+    int at = TOKEN_DIGIT, bt = TOKEN_DIGIT, tt;
+    int64_t av = 0, bv = 0;
 
     if ((*why = validate(a)) != NULL)
         return VER_BAD_A;
     if ((*why = validate(b)) != NULL)
         return VER_BAD_B;
-    for (token_first(&ta, &ba), token_first(&tb, &bb); ta.token == tb.token && ta.token < TOKEN_END;
-         token_next(&ta, &ba), token_next(&tb, &bb)) {
-        int r = token_cmp(&ta, &tb);
-
-        if (r != 0) {
-            *cmp = r;
-            return VER_OK;
-        }
+    while (at == bt && at != TOKEN_END && at != TOKEN_INVALID && av == bv) {
+        av = get_token(&at, &ba);
+        bv = get_token(&bt, &bb);
     }
-    if (ta.token == tb.token)
+    if (av != bv) {
+        *cmp = av < bv ? -1 : 1;
+        return VER_OK;
+    }
+    if (at == bt) {
         *cmp = 0;
-    else if (ta.token == TOKEN_SUFFIX && ta.suffix < SUFFIX_NONE)
-        *cmp = -1; /* a pre-release suffix sorts before the end */
-    else if (tb.token == TOKEN_SUFFIX && tb.suffix < SUFFIX_NONE)
+        return VER_OK;
+    }
+    /* Equal so far: the longer one is newer unless it goes on with a pre-release suffix. */
+    tt = at;
+    if (at == TOKEN_SUFFIX && get_token(&tt, &ba) < 0) {
+        *cmp = -1;
+        return VER_OK;
+    }
+    tt = bt;
+    if (bt == TOKEN_SUFFIX && get_token(&tt, &bb) < 0) {
         *cmp = 1;
-    else
-        *cmp = ta.token > tb.token ? -1 : tb.token > ta.token ? 1 : 0;
+        return VER_OK;
+    }
+    *cmp = at > bt ? -1 : bt > at ? 1 : 0;
     return VER_OK;
 }

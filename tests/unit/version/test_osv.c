@@ -192,6 +192,37 @@ test_from_json(void)
     ks_arena_free(arena);
 }
 
+/* Every allocation failure while reading an entry gives KS_ENOMEM, never a crash. */
+static void
+test_alloc_failures(void)
+{
+    const char *js = "{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"x\"},\"ranges\":["
+                     "{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"2\"}]}],"
+                     "\"versions\":[\"1.0\",\"1.1\"]}";
+    json_t *j = json_loads(js, 0, NULL);
+    bool done = false;
+
+    CHECK(j != NULL);
+    for (size_t n = 1; n < 64 && !done; n++) {
+        struct ks_arena *arena;
+        struct ks_osv_affected a;
+        struct ks_err err = KS_ERR_INIT;
+        enum ks_code rc = KS_ENOMEM;
+
+        ks_alloc_fail_at(n);
+        arena = ks_arena_new(64); /* small chunks: every array needs a new block */
+        if (arena != NULL)
+            rc = ks_osv_affected_from_json(j, arena, &a, &err);
+        ks_alloc_fail_at(0);
+        CHECK_MSG(rc == KS_OK || rc == KS_ENOMEM, "failing allocation %zu: %s", n,
+                  ks_code_name(rc));
+        done = rc == KS_OK;
+        ks_arena_free(arena);
+    }
+    CHECK(done);
+    json_decref(j);
+}
+
 /* Every record of one all.zip: read each affected[], check simple ranges. */
 struct zip_stats {
     size_t records, affected, checked, unknown_bounds;
@@ -306,4 +337,5 @@ test_real_records(void)
 KS_TEST_MAIN(KS_TEST(test_ranges), KS_TEST(test_unsorted_and_zero),
              KS_TEST(test_last_affected_and_limit), KS_TEST(test_versions_git_unknown),
              KS_TEST(test_ties_and_nearest_fix), KS_TEST(test_from_json),
+             KS_TEST(test_alloc_failures),
              KS_TEST(test_real_records))

@@ -194,7 +194,8 @@ import_doc(struct ks_vdb_build *b, struct ks_vdb_stream *s, bool required, bool 
 }
 
 static enum ks_code
-archive_open(const char *path, bool zip, struct archive **out, struct ks_err *err)
+archive_open(const char *path, const char *display, bool zip, struct archive **out,
+             struct ks_err *err)
 {
     struct archive *ar = archive_read_new();
 
@@ -211,7 +212,7 @@ archive_open(const char *path, bool zip, struct archive **out, struct ks_err *er
         archive_read_support_format_raw(ar);
     }
     if (archive_read_open_filename(ar, path, 1 << 16) != ARCHIVE_OK) {
-        enum ks_code rc = ks_err_set(err, KS_EPARSE, "'%s': cannot open as %s: %s", path,
+        enum ks_code rc = ks_err_set(err, KS_EPARSE, "'%s': cannot open as %s: %s", display,
                                      zip ? "a zip archive" : "a compressed file",
                                      archive_error_string(ar));
 
@@ -235,8 +236,9 @@ entry_wanted(const char *name)
     return true;
 }
 
+/* path is read; display names it in messages (the URL of a download). */
 static enum ks_code
-import_zip(struct ks_vdb_build *b, const char *path, struct ks_err *err)
+import_zip(struct ks_vdb_build *b, const char *path, const char *display, struct ks_err *err)
 {
     struct archive *ar = NULL;
     struct archive_entry *e;
@@ -245,7 +247,7 @@ import_zip(struct ks_vdb_build *b, const char *path, struct ks_err *err)
     struct ks_buf name = KS_BUF_INIT(8192);
     int r;
 
-    if ((rc = archive_open(path, true, &ar, err)) != KS_OK)
+    if ((rc = archive_open(path, display, true, &ar, err)) != KS_OK)
         return rc;
     while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
         struct ks_vdb_stream s;
@@ -260,7 +262,7 @@ import_zip(struct ks_vdb_build *b, const char *path, struct ks_err *err)
         if (archive_entry_filetype(e) != AE_IFREG || en == NULL || !entry_wanted(en))
             continue;
         ks_buf_reset(&name);
-        ks_buf_appendf(&name, "%s:%s", path, en);
+        ks_buf_appendf(&name, "%s:%s", display, en);
         if (ks_buf_err(&name) != KS_OK) {
             rc = ks_err_set(err, KS_ETOOBIG, "'%s': entry name too long", path);
             goto out;
@@ -277,11 +279,11 @@ import_zip(struct ks_vdb_build *b, const char *path, struct ks_err *err)
     }
     if (r != ARCHIVE_EOF) {
         rc = ks_err_set(err, KS_EPARSE, "'%s': corrupt or truncated zip after %llu entries: %s",
-                        path, (unsigned long long)entries, archive_error_string(ar));
+                        display, (unsigned long long)entries, archive_error_string(ar));
         goto out;
     }
     if (docs == 0) {
-        rc = ks_err_set(err, KS_EPARSE, "'%s': no recognised records in the archive", path);
+        rc = ks_err_set(err, KS_EPARSE, "'%s': no recognised records in the archive", display);
         goto out;
     }
     rc = KS_OK;
@@ -292,7 +294,8 @@ out:
 }
 
 static enum ks_code
-import_stream_file(struct ks_vdb_build *b, const char *path, bool compressed, struct ks_err *err)
+import_stream_file(struct ks_vdb_build *b, const char *path, const char *display, bool compressed,
+                   struct ks_err *err)
 {
     struct ks_vdb_stream s;
     struct archive *ar = NULL;
@@ -300,13 +303,13 @@ import_stream_file(struct ks_vdb_build *b, const char *path, bool compressed, st
     enum ks_code rc;
 
     memset(&s, 0, sizeof(s));
-    s.name = path;
+    s.name = display;
     s.fd = -1;
     if (compressed) {
-        if ((rc = archive_open(path, false, &ar, err)) != KS_OK)
+        if ((rc = archive_open(path, display, false, &ar, err)) != KS_OK)
             return rc;
         if (archive_read_next_header(ar, &e) != ARCHIVE_OK) {
-            rc = ks_err_set(err, KS_EPARSE, "'%s': cannot decompress: %s", path,
+            rc = ks_err_set(err, KS_EPARSE, "'%s': cannot decompress: %s", display,
                             archive_error_string(ar));
             archive_read_free(ar);
             return rc;
@@ -375,9 +378,9 @@ ks_vdb_import_file(struct ks_vdb_build *b, const char *path, const char *label,
     uint64_t t0 = ks_clock_ns();
 
     if (c == C_ZIP)
-        rc = import_zip(b, path, err);
+        rc = import_zip(b, path, location, err);
     else
-        rc = import_stream_file(b, path, c == C_COMPRESSED, err);
+        rc = import_stream_file(b, path, location, c == C_COMPRESSED, err);
     if (rc != KS_OK) {
         ks_vdb_build_container_fail(b);
         goto out;
@@ -485,7 +488,7 @@ probe(const char *path, enum container *c, const struct ks_vdb_importer **imp,
     s.name = path;
     s.fd = -1;
     if (*c == C_COMPRESSED) {
-        if (archive_open(path, false, &ar, err) != KS_OK ||
+        if (archive_open(path, path, false, &ar, err) != KS_OK ||
             archive_read_next_header(ar, &e) != ARCHIVE_OK) {
             archive_read_free(ar);
             return KS_OK; /* reported as unrecognised */
@@ -582,7 +585,7 @@ ks_vdb_import_dir(struct ks_vdb_build *b, const char *path, struct ks_err *err)
                 c = classify(magic, n);
             }
             if (c == C_COMPRESSED) {
-                if ((rc = archive_open(f, false, &ar, err)) != KS_OK)
+                if ((rc = archive_open(f, f, false, &ar, err)) != KS_OK)
                     break;
                 if (archive_read_next_header(ar, &e) != ARCHIVE_OK) {
                     rc = ks_err_set(err, KS_EPARSE, "'%s': cannot decompress", f);

@@ -9,7 +9,8 @@ prefix that decides how each request is answered:
   /500/PATH      HTTP 500 every time
   /flaky/PATH    HTTP 500 on the first request for each path, then as /ok/
   /trunc/PATH    the full Content-Length, but only half the body, then close
-  /corrupt/PATH  the file with bytes flipped in the middle (same length)
+  /corrupt/PATH  archives (.zip, .gz) with bytes flipped in the middle (same
+                 length); other files as /ok/
   /slow/PATH     the file at about 256 KB/s
   /ok/api?...    NVD API 2.0 pages made from the records of API_RECORDS
                  (startIndex honoured, two records per page)
@@ -90,7 +91,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.log(304)
             return
-        if mode == "corrupt":
+        if mode == "corrupt" and rel.endswith((".zip", ".gz")):
             mid = len(data) // 2
             data = data[:mid] + bytes(b ^ 0x5A for b in data[mid:mid + 64]) + data[mid + 64:]
         self.send_response(200)

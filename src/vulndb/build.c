@@ -1632,14 +1632,18 @@ ks_vdb_build_unchanged(struct ks_vdb_build *b, const char *name, const char *loc
     sqlite3_stmt *st = NULL;
     int step;
 
+    /* Validators of a 200 whose body turned out identical are the new ones. */
     if (ks_vdb_prepare(b->db,
-                       "UPDATE sources SET checked_at = ?, location = coalesce(?, location) "
+                       "UPDATE sources SET checked_at = ?, location = coalesce(?, location), "
+                       "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) "
                        "WHERE name = ?",
                        &st, err) != KS_OK)
         return err->code;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)b->now);
     ks_vdb_bind_cstr(st, 2, location);
-    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    ks_vdb_bind_cstr(st, 3, b->pending_etag);
+    ks_vdb_bind_cstr(st, 4, b->pending_last_modified);
+    sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
     step = sqlite3_step(st);
     sqlite3_finalize(st);
     if (step != SQLITE_DONE)
@@ -1804,6 +1808,10 @@ ks_vdb_build_commit(struct ks_vdb_build *b, bool always_write, struct ks_arena *
         ks_vdb_build_abort(b);
         return rc;
     }
+    /* A first NVD load is one change row, not 200k: re-score everything. */
+    if (b->nvd_initial && b->nvd_counts[KS_CHANGE_ADDED] > 0 &&
+        (rc = add_change(b, KS_CHANGE_ADDED, "nvd", NULL, NULL, NULL, NULL, err)) != KS_OK)
+        goto fail;
     snprintf(seqs, sizeof(seqs), "%llu", (unsigned long long)b->seq);
     ks_time_rfc3339(b->now, now);
     sjson = summary_json(b);

@@ -509,6 +509,7 @@ ks_vdb_import_file(struct ks_vdb_build *b, const char *path, const char *label,
         ks_log(KS_LOG_INFO, "vulndb", "'%s' is unchanged since it was last imported", path);
         for (size_t i = 0; rc == KS_OK && i < k; i++)
             rc = ks_vdb_build_unchanged(b, names[i], location, "unchanged", err);
+        ks_vdb_build_set_http(b, NULL, NULL); /* used up */
         goto out;
     }
     if ((rc = ks_vdb_build_container_begin(b, label, location, digest, err)) != KS_OK)

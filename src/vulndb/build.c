@@ -433,6 +433,11 @@ ks_vdb_build_begin(const char *db_path, const char *command, bool force,
     ks_buf_init(&b->zdoc, KS_VDB_MAX_RECORD * 2);
     b->ecos = ks_map_new();
     b->zc = ZSTD_createCCtx();
+    if (b->zc != NULL &&
+        ZSTD_isError(ZSTD_CCtx_setParameter(b->zc, ZSTD_c_compressionLevel, KS_VDB_ZSTD_LEVEL))) {
+        ZSTD_freeCCtx(b->zc);
+        b->zc = NULL;
+    }
     if (ks_sha256_stream_begin(&b->sha) != KS_OK)
         b->sha.ctx = NULL;
     slash = strrchr(db_path, '/');
@@ -853,7 +858,8 @@ compress_doc(struct ks_vdb_build *b, struct ks_str text, struct ks_err *err)
     if (p == NULL)
         return ks_err_set(err, b->zdoc.err, "vulndb: a record of %zu bytes is too large",
                           text.len);
-    n = ZSTD_compressCCtx(b->zc, p, bound, text.ptr, text.len, KS_VDB_ZSTD_LEVEL);
+    /* compress2 keeps the parameters set once: compressCCtx re-derives them per call. */
+    n = ZSTD_compress2(b->zc, p, bound, text.ptr, text.len);
     if (ZSTD_isError(n))
         return ks_err_set(err, KS_EINTERNAL, "vulndb: zstd: %s", ZSTD_getErrorName(n));
     b->zdoc.len = n;

@@ -65,7 +65,8 @@ nvd_key(void *ctx, struct ks_str k, struct ks_str v)
     } else if (ks_str_eq_c(k, "cve") && v.len > 0 && v.ptr[0] == '{') {
         s->record += 80; /* {"cve": {...}}: one API result */
     }
-    return true;
+    /* decided: stop scanning (an OSV record's "affected" vetoes both) */
+    return !(s->veto_feed && s->veto_record) && s->feed < 95 && s->record < 85;
 }
 
 static void

@@ -66,7 +66,8 @@ osv_key(void *ctx, struct ks_str k, struct ks_str v)
     for (size_t i = 0; i < KS_ARRAY_LEN(minor); i++)
         if (ks_str_eq_c(k, minor[i]))
             s->score += 5;
-    return !s->veto;
+    /* decided: stop scanning */
+    return !s->veto && s->score < 90;
 }
 
 int
@@ -285,11 +286,12 @@ int
 ks_vdb_osv_yaml_sniff(struct ks_str head, const char *name)
 {
     struct ks_str s = skip_ws(head);
-    bool id_line = ks_str_has_prefix(s, "id:") || has(s, "\nid:");
-    bool osv_keys = has(s, "\nmodified:") || has(s, "\naffected:") || has(s, "schema_version:");
+    bool id_line, osv_keys;
 
     if (s.len == 0 || s.ptr[0] == '{' || s.ptr[0] == '[')
         return 0;
+    id_line = ks_str_has_prefix(s, "id:") || has(s, "\nid:");
+    osv_keys = has(s, "\nmodified:") || has(s, "\naffected:") || has(s, "schema_version:");
     if (id_line && osv_keys)
         return name != NULL && name_is_yaml(name) ? 85 : 65;
     if (id_line && name != NULL && name_is_yaml(name))

@@ -23,7 +23,7 @@ struct sqlite3_stmt;
 #define KS_VDB_MAX_ELEMENT  ((size_t)64 << 20) /* one element of a streamed JSON array */
 #define KS_VDB_MAX_ENVELOPE ((size_t)1 << 20)  /* the rest of a streamed JSON document */
 #define KS_VDB_HEAD_BYTES   ((size_t)64 << 10) /* bytes peeked from each document */
-#define KS_VDB_SNIFF_BYTES  ((size_t)8 << 10)  /* of which sniffers look at */
+#define KS_VDB_SNIFF_BYTES  ((size_t)4 << 10)  /* of which sniffers look at */
 #define KS_VDB_MAX_ENTRIES  2000000            /* files in one archive or directory walk */
 #define KS_VDB_MAX_DEPTH    16                 /* directory levels */
 #define KS_VDB_MAX_LINE     ((size_t)1 << 16)  /* one CSV line */

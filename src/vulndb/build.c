@@ -316,6 +316,19 @@ open_rw(struct ks_vdb_build *b, struct ks_err *err)
                        err);
 }
 
+static bool
+is_kensa_db(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    bool ok = false;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        ok = sqlite3_column_int(st, 0) == KS_VDB_APPLICATION_ID;
+    sqlite3_finalize(st);
+    return ok;
+}
+
 /* The copy is a Kensa DB of our schema version? */
 static bool
 schema_ok(sqlite3 *db)
@@ -445,12 +458,20 @@ read_old(struct ks_vdb_build *b, struct ks_err *err)
         rc = oom(err);
         goto out;
     }
+    /* Replace only a Kensa DB (of another schema version: rebuilt); never */
+    /* a file that is something else, which a wrong --db would destroy.    */
     if (sqlite3_open_v2(uri.data, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) !=
             SQLITE_OK ||
-        !schema_ok(old)) {
+        !is_kensa_db(old)) {
+        rc = ks_err_set(err, KS_EDB,
+                        "vulndb: '%s' exists and is not a Kensa vulnerability DB; remove it or "
+                        "choose another --db",
+                        b->db_path);
+        goto out;
+    }
+    if (!schema_ok(old)) {
         ks_log(KS_LOG_WARN, "vulndb",
-               "'%s' is not a Kensa DB of schema version %d: building a new one", b->db_path,
-               KS_VULNDB_SCHEMA_VERSION);
+               "'%s' is a Kensa DB of another schema version: building a new one", b->db_path);
         goto out;
     }
     if ((rc = load_old_sources(b, old, err)) != KS_OK)

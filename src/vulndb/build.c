@@ -563,7 +563,8 @@ ks_vdb_build_begin(const char *db_path, const char *command, bool force,
     b->base = ks_strdup(slash ? slash + 1 : db_path);
     b->lock_path = dupf("%s.lock", db_path);
     b->tmp_path = dupf("%s.new-%ld", db_path, (long)getpid());
-    if (b->ecos == NULL || b->zc == NULL || b->sha.ctx == NULL || b->db_path == NULL || b->command == NULL || b->dir == NULL ||
+    if (b->ecos == NULL || b->zc == NULL || b->sha.ctx == NULL || b->db_path == NULL ||
+        b->command == NULL || b->dir == NULL ||
         b->base == NULL || b->lock_path == NULL || b->tmp_path == NULL) {
         rc = oom(err);
         goto fail;
@@ -1402,7 +1403,8 @@ drop_unseen_kev(struct ks_vdb_build *b, struct src_state *s, struct ks_err *err)
     enum ks_code rc = KS_OK;
     int step;
 
-    if (ks_vdb_prepare(b->db, "SELECT cve FROM kev WHERE cve NOT IN (SELECT cve FROM temp.seen_cve)",
+    if (ks_vdb_prepare(b->db,
+                       "SELECT cve FROM kev WHERE cve NOT IN (SELECT cve FROM temp.seen_cve)",
                        &q, err) != KS_OK)
         return err->code;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1806,9 +1808,11 @@ content_hash(struct ks_vdb_build *b, char hex[65], struct ks_err *err)
         return err->code;
     }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        ks_sha256_stream_update(&h, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        ks_sha256_stream_update(&h, sqlite3_column_text(st, 0),
+                                (size_t)sqlite3_column_bytes(st, 0));
         ks_sha256_stream_update(&h, " ", 1);
-        ks_sha256_stream_update(&h, sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+        ks_sha256_stream_update(&h, sqlite3_column_text(st, 1),
+                                (size_t)sqlite3_column_bytes(st, 1));
         ks_sha256_stream_update(&h, "\n", 1);
     }
     sqlite3_finalize(st);

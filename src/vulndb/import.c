@@ -231,7 +231,8 @@ entry_wanted(const char *name)
     if (n.len == 0 || n.ptr[n.len - 1] == '/')
         return false;
     /* macOS zip droppings and hidden files are never records. */
-    if (ks_str_has_prefix(n, "__MACOSX/") || n.ptr[0] == '.' || ks_vdb_memmem(n.ptr, n.len, "/.", 2))
+    if (ks_str_has_prefix(n, "__MACOSX/") || n.ptr[0] == '.' ||
+        ks_vdb_memmem(n.ptr, n.len, "/.", 2))
         return false;
     return true;
 }

@@ -28,7 +28,8 @@
 #define DEFAULT_NVD  "https://nvd.nist.gov/feeds/json/cve/2.0"
 #define DEFAULT_API  "https://services.nvd.nist.gov/rest/json/cves/2.0"
 #define DEFAULT_EPSS "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz"
-#define DEFAULT_KEV  "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+#define DEFAULT_KEV                                                                                \
+    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 #define NVD_FIRST_YEAR 2002
 #define API_MAX_DAYS   120 /* the NVD API refuses wider lastMod ranges */
 #define API_PAGE       2000

@@ -447,7 +447,8 @@ struct ks_vulndb_update_opts {
  * integrity, JSON validity) before anything is swapped in. A failed
  * download, truncated body or corrupt archive fails the whole update and
  * leaves the old DB untouched. Ecosystems or NVD years a mirror lacks are
- * reported as "missing", not errors.
+ * reported as "missing", not errors. NVD API increments send $NVD_API_KEY
+ * when set (never logged). Not thread-safe (libcurl global init).
  */
 enum ks_code ks_vulndb_update(const char *db_path, const struct ks_vulndb_update_opts *opts,
                               struct ks_arena *arena, struct ks_vulndb_summary *out,

@@ -69,6 +69,7 @@ int cli_target_option(const char *cmd, int c, const char *arg, struct ks_invento
 /* Subcommands (one file each, cmd_<name>.c). */
 int ks_cmd_cvss(int argc, char **argv);
 int ks_cmd_version(int argc, char **argv);
+int ks_cmd_db(int argc, char **argv);
 int ks_cmd_sbom(int argc, char **argv);
 
 #endif

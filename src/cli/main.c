@@ -16,6 +16,7 @@ static const struct ks_cmd commands[] = {
     /* One row per subcommand, in the order --help lists them. */
     {"cvss", ks_cmd_cvss, "score CVSS v2.0/v3.0/v3.1/v4.0 vectors (JSON, NVD field names)"},
     {"version", ks_cmd_version, "compare versions per ecosystem; evaluate OSV affected[]"},
+    {"db", ks_cmd_db, "vulnerability DB: import, update, status, query"},
     {"sbom", ks_cmd_sbom, "inventory a target and write an SBOM (JSON, CycloneDX, SPDX)"},
     {NULL, NULL, NULL},
 };

@@ -11,10 +11,21 @@
 
 #include "base/banned.h"
 
+/*
+ * jansson reports some allocation failures as syntax errors ("invalid
+ * token" when a string buffer cannot grow), so the allocator records a
+ * failure for ks_json_parse to report as KS_ENOMEM.
+ */
+static _Thread_local bool json_alloc_failed;
+
 static void *
 json_ks_malloc(size_t n)
 {
-    return ks_malloc(n);
+    void *p = ks_malloc(n);
+
+    if (p == NULL)
+        json_alloc_failed = true;
+    return p;
 }
 
 static void
@@ -35,12 +46,13 @@ ks_json_parse(const void *data, size_t len, const char *source, json_t **out, st
     json_error_t je;
     json_t *root;
 
+    json_alloc_failed = false;
     root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL) {
         enum json_error_code jc = json_error_code(&je);
         enum ks_code code = KS_EPARSE;
 
-        if (jc == json_error_out_of_memory)
+        if (jc == json_error_out_of_memory || json_alloc_failed)
             code = KS_ENOMEM;
         else if (jc == json_error_stack_overflow)
             code = KS_ETOOBIG;

@@ -26,6 +26,8 @@ is_time_member(const char *key)
     return false;
 }
 
+static bool convert_times(json_t *v, enum ks_ts_style style, int depth);
+
 static bool
 in_enum(const char *s, const char *const *vals, size_t n)
 {
@@ -427,6 +429,9 @@ ks_findings_normalize(json_t *doc, const char *account_id, const char *region,
     }
     for (i = 0; i < KS_ARRAY_LEN(lifecycle); i++)
         json_object_del(doc, lifecycle[i]);
+    /* Stored timestamps are epoch seconds, the wire's own form. */
+    if (!convert_times(doc, KS_TS_EPOCH, 0))
+        return ks_err_set(err, KS_ENOMEM, "finding '%s': out of memory", id_out);
     return KS_OK;
 }
 

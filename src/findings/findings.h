@@ -273,7 +273,8 @@ enum ks_code ks_findings_extract(const json_t *doc, struct ks_arena *a,
  * Prepare a produced finding for storage, in place: set awsAccountId and
  * findingArn (arn:aws:inspector2:REGION:ACCOUNT:finding/ID), write every
  * resources[].type with its Inspector2 name, and drop the lifecycle members
- * (status, firstObservedAt, lastObservedAt, updatedAt) the store owns.
+ * (status, firstObservedAt, lastObservedAt, updatedAt) the store owns;
+ * every other timestamp member becomes epoch seconds (the wire's form).
  * id is taken from the document's findingArn ("…finding/<id>", or the whole
  * value when it has no '/'): [A-Za-z0-9._-]{1,128}.
  */

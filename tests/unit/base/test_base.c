@@ -244,6 +244,8 @@ test_time(void)
 
     CHECK_OK(ks_time_parse(KS_STR("2024-01-02T03:04:05Z"), &t));
     CHECK(t == 1704164645);
+    /* Milliseconds agree with seconds (within the second that may tick between). */
+    CHECK(ks_time_now_ms() / 1000 - (int64_t)ks_time_now() <= 1);
     ks_time_rfc3339(t, out);
     CHECK_STR(out, "2024-01-02T03:04:05Z");
     CHECK_OK(ks_time_parse(KS_STR("2024-01-02T05:04:05.123+02:00"), &t));

@@ -62,16 +62,21 @@ fixture(const char *name)
     return arr;
 }
 
+/* Apply an evaluation; takes the reference to findings. */
 static enum ks_code
 apply(struct ks_store *s, const char *acc, enum ks_findings_rtype rt, const char *rid,
       json_t *findings, int64_t now, struct ks_store_eval_result *res)
 {
-    struct ks_store_evaluation ev = {acc, rt, rid, NULL, findings, now};
+    char r[1100];
+    struct ks_store_evaluation ev = {acc, rt, r, NULL, findings, now};
     struct ks_err err = KS_ERR_INIT;
-    enum ks_code rc = ks_store_apply_evaluation(s, &ev, res, &err);
+    enum ks_code rc;
 
+    snprintf(r, sizeof(r), "%s", rid); /* rid may point into findings */
+    rc = ks_store_apply_evaluation(s, &ev, res, &err);
     if (rc != KS_OK)
         fprintf(stderr, "apply: %s\n", err.msg);
+    json_decref(findings);
     return rc;
 }
 
@@ -102,7 +107,6 @@ seed(struct ks_store *s, char acc[13], int64_t now)
         json_t *f = fixture(fx[i].file);
 
         CHECK_OK(apply(s, acc, fx[i].rt, rid_of(f), f, now, NULL));
-        json_decref(f);
     }
 }
 
@@ -732,7 +736,6 @@ test_coverage(void)
     img = fixture("image.json");
     CHECK_INT(apply(s, acc, KS_RT_CONTAINER_IMAGE, rid_of(img), img, 1712000000000LL, NULL),
               KS_ECONFLICT);
-    json_decref(img);
     /* Disabling ECR drops images from coverage. */
     CHECK_OK(ks_store_scan_types_set(s, acc, 1u << KS_SCAN_ECR, KS_DISABLED, T0, &err));
     CHECK_OK(ks_store_coverage_list(s, acc, NULL, &page, T0, &out, &more, &err));
@@ -854,7 +857,7 @@ test_usage(void)
     bool initial = false, rescan = false, hours = false;
 
     seed(s, acc, T0);
-    CHECK_OK(apply(s, acc, KS_RT_CONTAINER_IMAGE, rid_of(img), img, T0 + HOUR, NULL));
+    CHECK_OK(apply(s, acc, KS_RT_CONTAINER_IMAGE, rid_of(img), json_incref(img), T0 + HOUR, NULL));
     CHECK_OK(ks_store_usage(s, acc, T0 + 2 * HOUR, &u, &err));
     json_array_foreach(u, i, x) {
         initial |= strcmp(ks_json_str(x, "type"), "ECR_INITIAL_SCAN") == 0;

@@ -14,6 +14,8 @@
 
 static const struct ks_cmd commands[] = {
     /* One row per subcommand, in the order --help lists them. */
+    {"server", ks_cmd_server, "serve the Inspector2-compatible API over the state store"},
+    {"admin", ks_cmd_admin, "manage accounts, access keys and evaluations in a data dir"},
     {NULL, NULL, NULL},
 };
 

@@ -135,6 +135,33 @@ ks_store_report_get(struct ks_store *s, const char *account_id, enum ks_report_k
 }
 
 enum ks_code
+ks_store_report_latest(struct ks_store *s, const char *account_id, enum ks_report_kind kind,
+                       struct ks_store_report *out, struct ks_err *err)
+{
+    struct st_stmt *st = NULL;
+    bool row;
+    enum ks_code rc;
+
+    if ((rc = st_check_account_id(account_id, err)) != KS_OK)
+        return rc;
+    if ((rc = st_prepare(s->db,
+                         "SELECT " REPORT_COLS " FROM reports WHERE account_id = ? AND kind = ?"
+                         " ORDER BY created_at DESC, report_id LIMIT 1",
+                         &st, err)) != KS_OK)
+        return rc;
+    st_bind_text(st, 1, account_id);
+    st_bind_text(st, 2, kind_name(kind));
+    if ((rc = st_step(st, &row, err)) == KS_OK) {
+        if (!row)
+            rc = ks_err_set(err, KS_ENOTFOUND, "there is no report yet");
+        else
+            rc = read_report(st, out, err);
+    }
+    st_finalize(st);
+    return rc;
+}
+
+enum ks_code
 ks_store_report_cancel(struct ks_store *s, const char *account_id, enum ks_report_kind kind,
                        const char *report_id, int64_t now_ms, struct ks_err *err)
 {

@@ -376,6 +376,10 @@ enum ks_code ks_store_report_create(struct ks_store *s, const char *account_id,
 enum ks_code ks_store_report_get(struct ks_store *s, const char *account_id,
                                  enum ks_report_kind kind, const char *report_id,
                                  struct ks_store_report *out, struct ks_err *err);
+/* The account's most recent report of that kind. KS_ENOTFOUND when none. */
+enum ks_code ks_store_report_latest(struct ks_store *s, const char *account_id,
+                                    enum ks_report_kind kind, struct ks_store_report *out,
+                                    struct ks_err *err);
 /* IN_PROGRESS -> CANCELLED; KS_ECONFLICT when it already finished. */
 enum ks_code ks_store_report_cancel(struct ks_store *s, const char *account_id,
                                     enum ks_report_kind kind, const char *report_id,

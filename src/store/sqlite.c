@@ -7,7 +7,7 @@
 #include "store/store_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,21 +44,25 @@ st_db_open(const char *path, struct st_db **out, struct ks_err *err)
 {
     struct st_db *db = ks_calloc(1, sizeof(*db));
     enum ks_code rc = KS_EINTERNAL;
-    int fd, src;
+    int src;
 
     if (db == NULL)
         return ks_err_set(err, KS_ENOMEM, "store: out of memory");
-    /* Create the file 0600 ourselves: it holds findings and sealed secrets. */
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = ks_err_set(err, KS_EIO, "store: cannot open '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    close(fd);
     src = sqlite3_open_v2(path, &db->h,
                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (src != SQLITE_OK) {
         rc = db_error(db, src, err, "cannot open database");
+        goto out;
+    }
+    /*
+     * The file holds findings and sealed secrets: owner only (the -wal and
+     * -shm files take the database's mode). chmod, never open()+close(): a
+     * close(2) of any descriptor of the file drops every POSIX lock this
+     * process holds on it, and other processes would then think our
+     * connections are gone (and, say, checkpoint and delete the WAL).
+     */
+    if (chmod(path, 0600) != 0) {
+        rc = ks_err_set(err, KS_EIO, "store: cannot chmod '%s': %s", path, strerror(errno));
         goto out;
     }
     sqlite3_extended_result_codes(db->h, 1);

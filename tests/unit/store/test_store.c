@@ -904,7 +904,56 @@ test_alloc_failures(void)
     ks_store_free(s);
 }
 
-KS_TEST_MAIN(KS_TEST(test_open_and_keys), KS_TEST(test_lifecycle),
+/*
+ * In another process (the sqlite3 command, a fresh SQLite: a forked child
+ * would inherit our SQLite's lock bookkeeping): 0 when it sees the account.
+ * When it believes it is the only connection it checkpoints and deletes
+ * the WAL on exit, as any other process would.
+ */
+static int
+child_sees(const char *dir, const char *account_id)
+{
+    char cmd[4600], out[64] = "";
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 '%s/kensa.db' \"select count(*) from accounts where account_id = '%s'\"",
+             dir, account_id);
+    if ((p = popen(cmd, "r")) == NULL)
+        return -1;
+    if (fgets(out, sizeof(out), p) == NULL)
+        out[0] = '\0';
+    if (pclose(p) != 0)
+        return -1;
+    return strcmp(out, "1\n") == 0 ? 0 : 1;
+}
+
+/*
+ * Regression: opening a second connection used to open()+close() the
+ * database file, which drops every POSIX lock of the process; another
+ * process then believed it was alone, checkpointed and deleted the WAL, and
+ * later commits of this process became invisible to everyone else.
+ */
+static void
+test_multi_process_visibility(void)
+{
+    struct ks_store *s1 = open_store(), *s2;
+    struct ks_store_options o;
+    struct ks_err err = KS_ERR_INIT;
+    struct ks_account a, b;
+
+    o.data_dir = ks_store_data_dir(s1);
+    o.region = "us-east-1";
+    CHECK_OK(ks_store_open(&o, &s2, &err));
+    CHECK_OK(ks_store_account_create(s1, "", T0, &a, &err));
+    CHECK_INT(child_sees(o.data_dir, a.account_id), 0);
+    CHECK_OK(ks_store_account_create(s1, "", T0, &b, &err));
+    CHECK_INT(child_sees(o.data_dir, b.account_id), 0);
+    ks_store_free(s2);
+    ks_store_free(s1);
+}
+
+KS_TEST_MAIN(KS_TEST(test_open_and_keys), KS_TEST(test_multi_process_visibility), KS_TEST(test_lifecycle),
              KS_TEST(test_evaluation_refusals), KS_TEST(test_queries), KS_TEST(test_sort_and_page),
              KS_TEST(test_suppression), KS_TEST(test_aggregations), KS_TEST(test_coverage),
              KS_TEST(test_outbox), KS_TEST(test_reports_and_jobs), KS_TEST(test_usage),

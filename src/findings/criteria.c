@@ -26,7 +26,7 @@ static const struct ks_fc_field finding_fields[KS_FF_COUNT] = {
     [KS_FF_UPDATED_AT] = {"updatedAt", D, false},
     [KS_FF_FINDING_STATUS] = {"findingStatus", S, false},
     [KS_FF_TITLE] = {"title", S, false},
-    [KS_FF_INSPECTOR_SCORE] = {"inspectorScore", N, false},
+    [KS_FF_INSPECTOR_SCORE] = {"inspectorScore", N, false, 0, 10},
     [KS_FF_RESOURCE_TYPE] = {"resourceType", S, false},
     [KS_FF_RESOURCE_ID] = {"resourceId", S, false},
     [KS_FF_RESOURCE_TAGS] = {"resourceTags", M, true},
@@ -40,7 +40,7 @@ static const struct ks_fc_field finding_fields[KS_FF_COUNT] = {
     [KS_FF_ECR_TAGS] = {"ecrImageTags", S, true},
     [KS_FF_ECR_HASH] = {"ecrImageHash", S, false},
     [KS_FF_ECR_LAST_IN_USE_AT] = {"ecrImageLastInUseAt", D, false},
-    [KS_FF_ECR_IN_USE_COUNT] = {"ecrImageInUseCount", N, false},
+    [KS_FF_ECR_IN_USE_COUNT] = {"ecrImageInUseCount", N, false, 0, KS_FC_MAX_NUMBER},
     [KS_FF_PORT_RANGE] = {"portRange", KS_FC_PORT, false},
     [KS_FF_NETWORK_PROTOCOL] = {"networkProtocol", S, false},
     [KS_FF_COMPONENT_ID] = {"componentId", S, true},
@@ -60,7 +60,7 @@ static const struct ks_fc_field finding_fields[KS_FF_COUNT] = {
     [KS_FF_CODE_DETECTOR_NAME] = {"codeVulnerabilityDetectorName", S, false},
     [KS_FF_CODE_DETECTOR_TAGS] = {"codeVulnerabilityDetectorTags", S, true},
     [KS_FF_CODE_FILE_PATH] = {"codeVulnerabilityFilePath", S, false},
-    [KS_FF_EPSS_SCORE] = {"epssScore", N, false},
+    [KS_FF_EPSS_SCORE] = {"epssScore", N, false, 0, 1},
     [KS_FF_CODE_PROJECT_NAME] = {"codeRepositoryProjectName", S, false},
     [KS_FF_CODE_PROVIDER_TYPE] = {"codeRepositoryProviderType", S, false},
 };
@@ -82,7 +82,7 @@ static const struct ks_fc_field coverage_fields[KS_CF_COUNT] = {
     [KS_CF_SCAN_MODE] = {"scanMode", S, false},
     [KS_CF_IMAGE_PULLED_AT] = {"imagePulledAt", D, false},
     [KS_CF_ECR_LAST_IN_USE_AT] = {"ecrImageLastInUseAt", D, false},
-    [KS_CF_ECR_IN_USE_COUNT] = {"ecrImageInUseCount", N, false},
+    [KS_CF_ECR_IN_USE_COUNT] = {"ecrImageInUseCount", N, false, 0, KS_FC_MAX_NUMBER},
     [KS_CF_CODE_PROJECT_NAME] = {"codeRepositoryProjectName", S, false},
     [KS_CF_CODE_PROVIDER_TYPE] = {"codeRepositoryProviderType", S, false},
     [KS_CF_CODE_PROVIDER_VISIBILITY] = {"codeRepositoryProviderTypeVisibility", S, false},
@@ -218,8 +218,8 @@ parse_string_filter(const json_t *o, const char *where, bool allow_prefix,
 }
 
 static enum ks_code
-parse_range(const json_t *o, const char *where, bool is_date, struct ks_fc_range *out,
-            struct ks_err *err)
+parse_range(const json_t *o, const char *where, bool is_date, double dmin, double dmax,
+            struct ks_fc_range *out, struct ks_err *err)
 {
     static const char *const date_members[] = {"startInclusive", "endInclusive"};
     static const char *const num_members[] = {"lowerInclusive", "upperInclusive"};
@@ -253,6 +253,9 @@ parse_range(const json_t *o, const char *where, bool is_date, struct ks_fc_range
             if (!isfinite(d) || fabs(d) > KS_FC_MAX_NUMBER)
                 return ks_err_set(err, KS_EINVAL, "%s.%s: %g is outside ±1e15", where, names[i],
                                   d);
+            if ((dmin != 0 || dmax != 0) && (d < dmin || d > dmax))
+                return ks_err_set(err, KS_EINVAL, "%s.%s: %g is outside %g to %g", where,
+                                  names[i], d, dmin, dmax);
         }
         if (i == 0) {
             out->has_lo = true;
@@ -365,7 +368,7 @@ parse_package(const json_t *o, const char *where, struct ks_arena *a, struct ks_
             if (r == NULL)
                 return ks_err_set(err, KS_ENOMEM, "%s: out of memory", where);
             pathf(sub, sizeof(sub), "%s.epoch", where);
-            if ((rc = parse_range(v, sub, false, r, err)) != KS_OK)
+            if ((rc = parse_range(v, sub, false, 0, KS_FC_MAX_NUMBER, r, err)) != KS_OK)
                 return rc;
             out->epoch = r;
             any = true;
@@ -379,7 +382,8 @@ parse_package(const json_t *o, const char *where, struct ks_arena *a, struct ks_
 /* Parse one field's list into l (kind decides the element type). */
 static enum ks_code
 parse_list(const json_t *arr, const char *where, enum ks_fc_kind kind, bool allow_prefix,
-           struct ks_arena *a, struct ks_fc_list *l, struct ks_err *err)
+           double dmin, double dmax, struct ks_arena *a, struct ks_fc_list *l,
+           struct ks_err *err)
 {
     size_t n, elem;
     char sub[256];
@@ -409,8 +413,8 @@ parse_list(const json_t *arr, const char *where, enum ks_fc_kind kind, bool allo
         pathf(sub, sizeof(sub), "%s[%zu]", where, i);
         switch (kind) {
         case KS_FC_STRING: rc = parse_string_filter(o, sub, allow_prefix, &l->u.str[i], err); break;
-        case KS_FC_DATE: rc = parse_range(o, sub, true, &l->u.range[i], err); break;
-        case KS_FC_NUMBER: rc = parse_range(o, sub, false, &l->u.range[i], err); break;
+        case KS_FC_DATE: rc = parse_range(o, sub, true, 0, 0, &l->u.range[i], err); break;
+        case KS_FC_NUMBER: rc = parse_range(o, sub, false, dmin, dmax, &l->u.range[i], err); break;
         case KS_FC_MAP: rc = parse_map(o, sub, &l->u.map[i], err); break;
         case KS_FC_PORT: rc = parse_port(o, sub, &l->u.port[i], err); break;
         default: rc = parse_package(o, sub, a, &l->u.pkg[i], err); break;
@@ -426,7 +430,7 @@ ks_findings_string_filters_parse(const json_t *arr, const char *where, bool allo
                                  struct ks_arena *a, struct ks_fc_list *out, struct ks_err *err)
 {
     out->field = -1;
-    return parse_list(arr, where, KS_FC_STRING, allow_prefix, a, out, err);
+    return parse_list(arr, where, KS_FC_STRING, allow_prefix, 0, 0, a, out, err);
 }
 
 enum ks_code
@@ -434,7 +438,7 @@ ks_findings_map_filters_parse(const json_t *arr, const char *where, struct ks_ar
                               struct ks_fc_list *out, struct ks_err *err)
 {
     out->field = -1;
-    return parse_list(arr, where, KS_FC_MAP, false, a, out, err);
+    return parse_list(arr, where, KS_FC_MAP, false, 0, 0, a, out, err);
 }
 
 enum ks_code
@@ -442,7 +446,7 @@ ks_findings_range_filters_parse(const json_t *arr, const char *where, bool is_da
                                 struct ks_arena *a, struct ks_fc_list *out, struct ks_err *err)
 {
     out->field = -1;
-    return parse_list(arr, where, is_date ? KS_FC_DATE : KS_FC_NUMBER, false, a, out, err);
+    return parse_list(arr, where, is_date ? KS_FC_DATE : KS_FC_NUMBER, false, 0, 0, a, out, err);
 }
 
 enum ks_code
@@ -484,7 +488,8 @@ ks_findings_criteria_parse(const struct ks_fc_schema *schema, const json_t *obj,
             return ks_err_set(err, KS_EINVAL, "%s: unknown filter field '%.64s'", where, key);
         pathf(sub, sizeof(sub), "%s.%s", where, key);
         c->lists[c->n].field = field;
-        if ((rc = parse_list(v, sub, schema->fields[field].kind, schema->allow_prefix, a,
+        if ((rc = parse_list(v, sub, schema->fields[field].kind, schema->allow_prefix,
+                             schema->fields[field].min, schema->fields[field].max, a,
                              &c->lists[c->n], err)) != KS_OK)
             return rc;
         c->lists[c->n].field = field;

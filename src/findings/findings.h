@@ -76,6 +76,7 @@ struct ks_fc_field {
     const char *name;     /* JSON member: "severity" */
     enum ks_fc_kind kind;
     bool multi;           /* the finding carries several values (tags, layers, …) */
+    double min, max;      /* NUMBER: the field's domain (both 0: ±KS_FC_MAX_NUMBER) */
 };
 
 /* A criteria vocabulary: FilterCriteria (findings) or CoverageFilterCriteria. */

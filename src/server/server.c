@@ -61,9 +61,14 @@ srv_pool_put(struct srv *s, struct ks_store *store)
 /* ------------------------------------------------------------------------ */
 /* libmicrohttpd glue                                                       */
 
+/* A body over the limit is read and dropped up to this much more, so the
+ * client sees the 413 instead of a reset; past it the connection is cut. */
+#define DRAIN_MAX ((size_t)16 << 20)
+
 struct conn_ctx {
     struct ks_buf body;
     bool too_big, responded;
+    size_t drained;
     uint64_t t0;
     char request_id[37];
     char method[16];
@@ -227,7 +232,17 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
             cx->too_big = true;
         *con_cls = cx;
         atomic_fetch_add(&s->in_flight, 1);
-        /* Two-phase: answer on a later call, so keep-alive survives. */
+        /*
+         * A client waiting for "100 Continue" gets its 413 at once and sends
+         * nothing. Otherwise answer on a later call (two-phase), so
+         * keep-alive survives.
+         */
+        if (cx->too_big) {
+            const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+
+            if (expect != NULL && ks_str_ieq_c(ks_str_c(expect), "100-continue"))
+                return reject_too_big(s, conn, cx);
+        }
         return MHD_YES;
     }
     if (cx->responded) {
@@ -238,9 +253,12 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         if (!cx->too_big && cx->body.len + *upload_size > s->cfg.max_body_bytes)
             cx->too_big = true;
         if (cx->too_big) {
-            /* Answer now; libmicrohttpd then closes instead of reading the rest. */
+            /* Drop it; answer when the body ends (or cut it off past DRAIN_MAX). */
+            cx->drained += *upload_size;
             *upload_size = 0;
-            return reject_too_big(s, conn, cx);
+            if (cx->drained > DRAIN_MAX)
+                return reject_too_big(s, conn, cx);
+            return MHD_YES;
         }
         ks_buf_append(&cx->body, upload, *upload_size);
         *upload_size = 0;

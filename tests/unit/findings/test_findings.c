@@ -89,6 +89,8 @@ test_criteria_refusals(void)
         {"{\"inspectorScore\":[{\"lowerInclusive\":9,\"upperInclusive\":1}]}", "lowerInclusive is after upperInclusive"},
         {"{\"inspectorScore\":[{\"lowerInclusive\":1e300}]}", "outside"},
         {"{\"inspectorScore\":[{}]}", "needs lowerInclusive or upperInclusive"},
+        {"{\"inspectorScore\":[{\"upperInclusive\":11}]}", "outside 0 to 10"},
+        {"{\"epssScore\":[{\"lowerInclusive\":-0.5}]}", "outside 0 to 1"},
         {"{\"inspectorScore\":[{\"lowerInclusive\":\"1\"}]}", "must be a number"},
         {"{\"updatedAt\":[{\"startInclusive\":-5}]}", "not a timestamp"},
         {"{\"updatedAt\":[{\"startInclusive\":1e20}]}", "not a timestamp"},

@@ -116,6 +116,7 @@ static const char *const migrations[] = {
     "  FOREIGN KEY (account_id, resource_id) REFERENCES resources(account_id, resource_id));"
     "CREATE INDEX findings_resource ON findings(account_id, resource_id, lifecycle);"
     "CREATE INDEX findings_severity ON findings(account_id, severity_rank, finding_id);"
+    "CREATE INDEX findings_severity_name ON findings(account_id, severity);"
     "CREATE INDEX findings_status ON findings(account_id, status, severity_rank);"
     "CREATE INDEX findings_updated ON findings(account_id, updated_at);"
     "CREATE INDEX findings_vuln ON findings(account_id, vulnerability_id);"

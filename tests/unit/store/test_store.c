@@ -953,7 +953,56 @@ test_multi_process_visibility(void)
     ks_store_free(s1);
 }
 
-KS_TEST_MAIN(KS_TEST(test_open_and_keys), KS_TEST(test_multi_process_visibility), KS_TEST(test_lifecycle),
+static void
+test_inventory_and_changelog(void)
+{
+    struct ks_store *s = open_store();
+    struct ks_err err = KS_ERR_INIT;
+    struct ks_account a;
+    struct ks_buf b = KS_BUF_INIT(1 << 20);
+    struct ks_store_page page = {0, 10};
+    json_t *out = NULL, *cs;
+    char fmt[32], last[64];
+    int64_t at = 0, id = 0;
+    bool more;
+    static const char inv[] = "{\"packages\":[{\"name\":\"curl\",\"version\":\"7.88.1-10\"}]}";
+
+    CHECK_OK(ks_store_account_create(s, "", T0, &a, &err));
+    CHECK_OK(ks_store_outbox_target(s, "t", T0, &err));
+    CHECK_OK(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "web-01", NULL, "kensa-inventory",
+                                    inv, sizeof(inv) - 1, T0, &err));
+    CHECK_OK(ks_store_inventory_get(s, a.account_id, "web-01", &b, fmt, &at, &err));
+    CHECK_STR(b.data, inv);
+    CHECK_STR(fmt, "kensa-inventory");
+    CHECK_INT(at, T0);
+    CHECK_INT(pending(s, "t"), 1); /* coverage: the resource appeared */
+    CHECK_OK(ks_store_coverage_list(s, a.account_id, NULL, &page, T0, &out, &more, &err));
+    CHECK_STR(ks_json_str(json_object_get(json_array_get(out, 0), "scanStatus"), "reason"),
+              "PENDING_INITIAL_SCAN");
+    json_decref(out);
+    /* Other accounts see no inventory. */
+    ks_buf_reset(&b);
+    CHECK_INT(ks_store_inventory_get(s, "000000000000", "web-01", &b, fmt, &at, &err),
+              KS_ENOTFOUND);
+    /* A second push replaces it and is no new resource. */
+    CHECK_OK(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "web-01", NULL, NULL, "{}", 2,
+                                    T0 + 1, &err));
+    CHECK_INT(pending(s, "t"), 1);
+    ks_buf_release(&b);
+
+    cs = json_pack("{s:[{s:s, s:s}]}", "modified", "ecosystem", "Debian:12", "package", "curl");
+    CHECK_OK(ks_store_changelog_last(s, last, sizeof(last), &err));
+    CHECK_STR(last, "");
+    CHECK_OK(ks_store_changelog_add(s, "vulndb-2026-11-21", cs, T0, &id, &err));
+    CHECK(id > 0);
+    CHECK_OK(ks_store_changelog_done(s, id, 3, T0 + 1, &err));
+    CHECK_OK(ks_store_changelog_last(s, last, sizeof(last), &err));
+    CHECK_STR(last, "vulndb-2026-11-21");
+    json_decref(cs);
+    ks_store_free(s);
+}
+
+KS_TEST_MAIN(KS_TEST(test_open_and_keys), KS_TEST(test_inventory_and_changelog), KS_TEST(test_multi_process_visibility), KS_TEST(test_lifecycle),
              KS_TEST(test_evaluation_refusals), KS_TEST(test_queries), KS_TEST(test_sort_and_page),
              KS_TEST(test_suppression), KS_TEST(test_aggregations), KS_TEST(test_coverage),
              KS_TEST(test_outbox), KS_TEST(test_reports_and_jobs), KS_TEST(test_usage),

@@ -20,6 +20,10 @@ PACKAGES=(
   zip unzip zstd bzip2 xz-utils gzip tar curl jq git
   # benchmarks
   hyperfine wrk time bc
+  # inventory: CycloneDX/SPDX outputs validated against their JSON schemas
+  python3-jsonschema
+  # Go version oracle (golang.org/x/mod/semver) for tests/integration/version_oracle_go.sh
+  golang-golang-x-mod-dev
 )
 
 missing=()

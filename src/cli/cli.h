@@ -36,6 +36,9 @@ bool cli_stdout_tty(void);
 bool cli_stderr_tty(void);
 
 /* Subcommands (one file each, cmd_<name>.c). */
+int ks_cmd_cvss(int argc, char **argv);
+int ks_cmd_version(int argc, char **argv);
+int ks_cmd_sbom(int argc, char **argv);
 int ks_cmd_server(int argc, char **argv);
 int ks_cmd_admin(int argc, char **argv);
 

@@ -14,6 +14,9 @@
 
 static const struct ks_cmd commands[] = {
     /* One row per subcommand, in the order --help lists them. */
+    {"cvss", ks_cmd_cvss, "score CVSS v2.0/v3.0/v3.1/v4.0 vectors (JSON, NVD field names)"},
+    {"version", ks_cmd_version, "compare versions per ecosystem; evaluate OSV affected[]"},
+    {"sbom", ks_cmd_sbom, "inventory a target and write an SBOM (JSON, CycloneDX, SPDX)"},
     {"server", ks_cmd_server, "serve the Inspector2-compatible API over the state store"},
     {"admin", ks_cmd_admin, "manage accounts, access keys and evaluations in a data dir"},
     {NULL, NULL, NULL},

@@ -31,6 +31,16 @@ enum ks_scheme {
 
 /* "dpkg", "rpm", ...; never NULL. */
 const char *ks_scheme_name(enum ks_scheme scheme);
+/* "dpkg" -> KS_SCHEME_DPKG (ASCII case-insensitive); KS_SCHEME_NONE if unknown. */
+enum ks_scheme ks_scheme_parse(struct ks_str name);
+
+/*
+ * Longest version any scheme accepts (node-semver's limit too). Longer
+ * strings are KS_EPARSE: no real version comes close, and comparators keep
+ * their per-version state on the stack, bounded by this.
+ */
+#define KS_VER_MAX_LEN     256
+#define KS_VER_MAX_LEN_STR "256"
 
 /*
  * Order two versions of the same scheme. On KS_OK, *cmp is -1, 0 or 1.

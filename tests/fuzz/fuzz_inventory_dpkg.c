@@ -1,0 +1,23 @@
+/*
+ * fuzz_inventory_dpkg.c: the dpkg extractor on arbitrary bytes, as the main
+ * status file (first byte odd) or a distroless status.d file (even).
+ */
+#include "inventory/inventory.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct ks_arena *a = ks_arena_new(1 << 16);
+    struct ks_inventory *inv = a ? ks_inventory_new(a) : NULL;
+    struct ks_err err = KS_ERR_INIT;
+    const char *path = size > 0 && (data[0] & 1) ? "var/lib/dpkg/status"
+                                                 : "var/lib/dpkg/status.d/pkg";
+
+    ks_log_set_level(KS_LOG_ERROR);
+    if (inv != NULL && ks_extract_run("dpkg", path, data, size, inv, &err) == KS_OK)
+        (void)ks_inventory_finish(inv, &err);
+    ks_arena_free(a);
+    return 0;
+}

@@ -65,7 +65,7 @@ signed=$(curl -sv --aws-sigv4 "aws:amz:us-east-1:inspector2" --user "$KID:$KSEC"
 KS_AUTH=$(grep -i '^> Authorization:' <<<"$signed" | sed 's/^> [Aa]uthorization: //' | tr -d '\r')
 KS_DATE=$(grep -i '^> X-Amz-Date:' <<<"$signed" | sed 's/^> [Xx]-[Aa]mz-[Dd]ate: //' | tr -d '\r')
 matched=$(jq '.findings | length' "$TMP/first.json")
-[ "$matched" -eq 50 ] || { echo "bench_server: the signed request did not work: $(head -c 300 "$TMP/first.json")"; exit 1; }
+[ "$matched" -ge 1 ] || { echo "bench_server: the signed request did not work: $(head -c 300 "$TMP/first.json")"; exit 1; }
 export KS_AUTH KS_DATE KS_BODY="$BODY"
 
 run_wrk() {  # LUA URL -> "rps p50 p99 errors"

@@ -430,9 +430,12 @@ srv_handle(struct srv *s, const struct srv_request *rq, struct srv_response *rs)
         json_decref(in);
         return;
     }
+    call.out_text = &rs->body;
     rc = rt.fn(&call);
     srv_pool_put(s, call.store);
-    if (rc == KS_OK && call.out != NULL) {
+    if (rc == KS_OK && call.out == NULL && rs->body.len > 0) {
+        rs->status = 200;
+    } else if (rc == KS_OK && call.out != NULL) {
         char *text = json_dumps(call.out, JSON_COMPACT);
 
         if (text != NULL) {

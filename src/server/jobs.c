@@ -15,6 +15,7 @@
 #define REPORT_MAX     ((size_t)512 << 20)
 #define CLAIM_STALE_MS (30LL * 60 * 1000)
 #define EXPIRE_EVERY_MS 60000
+#define MAINTAIN_EVERY_MS (10 * 60000)
 
 static void
 process_report(struct srv *s, struct ks_store *store, struct ks_store_report *r)
@@ -100,7 +101,7 @@ worker_main(void *arg)
     struct srv *s = arg;
     struct ks_err err = KS_ERR_INIT;
     struct ks_store *store = NULL;
-    int64_t last_expire = 0;
+    int64_t last_expire = 0, last_maintain = 0;
 
     for (;;) {
         struct ks_store_report r;
@@ -116,6 +117,11 @@ worker_main(void *arg)
             if (found) {
                 process_report(s, store, &r);
                 ks_store_report_release(&r);
+            }
+            if (now - last_maintain >= MAINTAIN_EVERY_MS) {
+                if (ks_store_maintain(store, &err) != KS_OK)
+                    ks_log(KS_LOG_WARN, LOG, "refreshing planner statistics failed: %s", err.msg);
+                last_maintain = now;
             }
             if (now - last_expire >= EXPIRE_EVERY_MS) {
                 size_t n = 0;

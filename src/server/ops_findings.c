@@ -21,7 +21,6 @@ srv_op_list_findings(struct srv_call *c)
     const json_t *sc = json_object_get(c->in, "sortCriteria");
     enum ks_sort_field sort = KS_SORT_DEFAULT;
     bool desc = true, more = false;
-    json_t *list = NULL;
     enum ks_code rc;
 
     if (a == NULL)
@@ -41,16 +40,21 @@ srv_op_list_findings(struct srv_call *c)
         desc = strcmp(ks_json_str(sc, "sortOrder"), "DESC") == 0;
     }
     page = (struct ks_store_page){p.offset, p.limit};
-    if ((rc = ks_store_findings_list(c->store, c->account_id, crit, sort, desc, &page, KS_TS_EPOCH,
-                                     &list, &more, &err)) != KS_OK) {
+    /* The hot path: the page is written as text, stored documents unparsed. */
+    ks_buf_appends(c->out_text, "{\"findings\":");
+    if ((rc = ks_store_findings_list_text(c->store, c->account_id, crit, sort, desc, &page,
+                                          c->out_text, &more, &err)) != KS_OK) {
+        ks_buf_reset(c->out_text);
         rc = srv_fail_store(c, rc, &err);
         goto out;
     }
-    if ((c->out = json_pack("{s:o}", "findings", list)) == NULL) {
+    if (more)
+        ks_buf_appendf(c->out_text, ",\"nextToken\":\"%zu.%s\"", p.offset + p.limit, p.hash);
+    ks_buf_putc(c->out_text, '}');
+    if (ks_buf_err(c->out_text) != KS_OK) {
+        ks_buf_reset(c->out_text);
         rc = srv_fail(c, 500, "InternalServerException", "internal error");
-        goto out;
     }
-    rc = srv_paging_end(c, &p, more);
 out:
     ks_arena_free(a);
     return rc;

@@ -117,6 +117,7 @@ struct srv_call {
     const struct ks_model_op *op;
     json_t *in;            /* validated input (borrowed) */
     json_t *out;           /* the handler's output (new reference) */
+    struct ks_buf *out_text; /* or the response body as text, when out stays NULL */
     int64_t now_ms;
     bool wrote_events;     /* the call committed events: wake the dispatcher */
     /* Set by srv_fail: */

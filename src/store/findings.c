@@ -890,14 +890,16 @@ ks_store_apply_evaluation(struct ks_store *s, const struct ks_store_evaluation *
         }
         if ((rc = ks_findings_content_hash(doc, hash, err)) != KS_OK)
             goto out;
-        if ((text = json_dumps(doc, JSON_COMPACT)) == NULL) {
-            rc = ks_err_set(err, KS_ENOMEM, "store: out of memory");
-            goto out;
-        }
         st_bind_text(stm.get, 1, ev->account_id);
         st_bind_text(stm.get, 2, fid);
-        if ((rc = st_step(stm.get, &row, err)) != KS_OK) {
-            ks_free(text);
+        if ((rc = st_step(stm.get, &row, err)) != KS_OK)
+            goto out;
+        /* The document text is written only when it is new or changed. */
+        if ((!row || strcmp(st_col_text(stm.get, 4), hash) != 0 ||
+             strcmp(st_col_text(stm.get, 5), ev->resource_id) != 0) &&
+            (text = json_dumps(doc, JSON_COMPACT)) == NULL) {
+            st_reset(stm.get);
+            rc = ks_err_set(err, KS_ENOMEM, "store: out of memory");
             goto out;
         }
         if (!row) {

@@ -329,18 +329,13 @@ render_row(struct st_stmt *st, int first, enum ks_ts_style style, struct ks_err 
     return out;
 }
 
-enum ks_code
-ks_store_findings_list(struct ks_store *s, const char *account_id,
-                       const struct ks_criteria *criteria, enum ks_sort_field sort,
-                       bool descending, const struct ks_store_page *page, enum ks_ts_style style,
-                       json_t **out, bool *more, struct ks_err *err)
+/* The shared SELECT of a findings page (doc, status, first, last, updated). */
+static enum ks_code
+list_query(struct ks_store *s, const char *account_id, const struct ks_criteria *criteria,
+           enum ks_sort_field sort, bool descending, const struct ks_store_page *page,
+           struct st_sql *q, struct st_stmt **st, struct ks_err *err)
 {
-    struct st_sql q;
-    struct st_stmt *st = NULL;
-    json_t *arr = NULL;
     const char *expr;
-    size_t n = 0;
-    bool row;
     enum ks_code rc;
 
     if ((rc = st_check_account_id(account_id, err)) != KS_OK)
@@ -350,20 +345,103 @@ ks_store_findings_list(struct ks_store *s, const char *account_id,
     if (sort == KS_SORT_DEFAULT)
         descending = true;
     expr = sorts[sort].expr;
-    st_sql_init(&q);
-    st_sql_add(&q, "SELECT f.doc, f.status, f.first_observed_at, f.last_observed_at,"
-                   " f.updated_at FROM findings f WHERE f.account_id = ");
-    st_sql_text(&q, account_id);
-    st_sql_add(&q, " AND ");
-    if ((rc = st_where_criteria(&q, criteria, false, err)) != KS_OK)
-        goto out;
+    st_sql_add(q, "SELECT f.doc, f.status, f.first_observed_at, f.last_observed_at,"
+                  " f.updated_at FROM findings f WHERE f.account_id = ");
+    st_sql_text(q, account_id);
+    st_sql_add(q, " AND ");
+    if ((rc = st_where_criteria(q, criteria, false, err)) != KS_OK)
+        return rc;
     /* NULLs last in both orders, the same in every SQL dialect. */
-    st_sql_addf(&q, " ORDER BY (%s IS NULL), %s %s, f.finding_id LIMIT ", expr, expr,
+    st_sql_addf(q, " ORDER BY (%s IS NULL), %s %s, f.finding_id LIMIT ", expr, expr,
                 descending ? "DESC" : "ASC");
-    st_sql_int(&q, (int64_t)page->limit + 1);
-    st_sql_add(&q, " OFFSET ");
-    st_sql_int(&q, (int64_t)page->offset);
-    if ((rc = st_sql_prepare(s->db, &q, &st, err)) != KS_OK)
+    st_sql_int(q, (int64_t)page->limit + 1);
+    st_sql_add(q, " OFFSET ");
+    st_sql_int(q, (int64_t)page->offset);
+    return st_sql_prepare(s->db, q, st, err);
+}
+
+static void
+append_time(struct ks_buf *out, int64_t ms)
+{
+    if (ms % 1000 == 0)
+        ks_buf_appendf(out, "%lld", (long long)(ms / 1000));
+    else
+        ks_buf_appendf(out, "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+enum ks_code
+ks_store_findings_list_text(struct ks_store *s, const char *account_id,
+                            const struct ks_criteria *criteria, enum ks_sort_field sort,
+                            bool descending, const struct ks_store_page *page, struct ks_buf *out,
+                            bool *more, struct ks_err *err)
+{
+    struct st_sql q;
+    struct st_stmt *st = NULL;
+    size_t n = 0;
+    bool row;
+    enum ks_code rc;
+
+    st_sql_init(&q);
+    *more = false;
+    if ((rc = list_query(s, account_id, criteria, sort, descending, page, &q, &st, err)) != KS_OK)
+        goto out;
+    ks_buf_putc(out, '[');
+    while ((rc = st_step(st, &row, err)) == KS_OK && row) {
+        const char *doc = st_col_text(st, 0);
+        size_t len = st_col_bytes(st, 0);
+
+        if (n == page->limit) {
+            *more = true;
+            break;
+        }
+        /*
+         * Stored documents are compact objects without the lifecycle members
+         * (ks_findings_normalize drops them), timestamps already in epoch
+         * seconds: splice the members in before the closing brace.
+         */
+        if (len < 2 || doc[0] != '{' || doc[len - 1] != '}') {
+            rc = ks_err_set(err, KS_EDB, "store: a stored finding is not a JSON object");
+            goto out;
+        }
+        if (n > 0)
+            ks_buf_putc(out, ',');
+        ks_buf_append(out, doc, len - 1);
+        ks_buf_appendf(out, "%s\"status\":\"%s\",\"firstObservedAt\":", len > 2 ? "," : "",
+                       st_col_text(st, 1));
+        append_time(out, st_col_int(st, 2));
+        ks_buf_appends(out, ",\"lastObservedAt\":");
+        append_time(out, st_col_int(st, 3));
+        ks_buf_appends(out, ",\"updatedAt\":");
+        append_time(out, st_col_int(st, 4));
+        ks_buf_putc(out, '}');
+        n++;
+    }
+    if (rc != KS_OK)
+        goto out;
+    ks_buf_putc(out, ']');
+    if ((rc = ks_buf_err(out)) != KS_OK)
+        rc = ks_err_set(err, rc, "store: findings page over the response limit");
+out:
+    st_finalize(st);
+    st_sql_release(&q);
+    return rc;
+}
+
+enum ks_code
+ks_store_findings_list(struct ks_store *s, const char *account_id,
+                       const struct ks_criteria *criteria, enum ks_sort_field sort,
+                       bool descending, const struct ks_store_page *page, enum ks_ts_style style,
+                       json_t **out, bool *more, struct ks_err *err)
+{
+    struct st_sql q;
+    struct st_stmt *st = NULL;
+    json_t *arr = NULL;
+    size_t n = 0;
+    bool row;
+    enum ks_code rc;
+
+    st_sql_init(&q);
+    if ((rc = list_query(s, account_id, criteria, sort, descending, page, &q, &st, err)) != KS_OK)
         goto out;
     if ((arr = json_array()) == NULL) {
         rc = ks_err_set(err, KS_ENOMEM, "store: out of memory");

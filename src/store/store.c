@@ -719,6 +719,14 @@ out:
 }
 
 enum ks_code
+ks_store_maintain(struct ks_store *s, struct ks_err *err)
+{
+    /* 0x10002: analyse every table that might benefit, not only those this
+     * connection queried; analysis_limit keeps it cheap on big tables. */
+    return st_exec(s->db, "PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;", err);
+}
+
+enum ks_code
 ks_store_stats(struct ks_store *s, struct ks_store_stats *out, struct ks_err *err)
 {
     static const char *const queries[] = {

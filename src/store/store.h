@@ -239,6 +239,17 @@ enum ks_code ks_store_findings_list(struct ks_store *s, const char *account_id,
                                     bool descending, const struct ks_store_page *page,
                                     enum ks_ts_style style, json_t **out, bool *more,
                                     struct ks_err *err);
+/*
+ * The same page as ks_store_findings_list in the wire's form (epoch-second
+ * timestamps), appended to out as JSON array text without parsing the
+ * stored documents: the lifecycle members are spliced onto each one. This
+ * is ListFindings' hot path.
+ */
+enum ks_code ks_store_findings_list_text(struct ks_store *s, const char *account_id,
+                                         const struct ks_criteria *criteria,
+                                         enum ks_sort_field sort, bool descending,
+                                         const struct ks_store_page *page, struct ks_buf *out,
+                                         bool *more, struct ks_err *err);
 /* Count the findings matching criteria. */
 enum ks_code ks_store_findings_count(struct ks_store *s, const char *account_id,
                                      const struct ks_criteria *criteria, size_t *count,
@@ -497,6 +508,14 @@ enum ks_code ks_store_changelog_last(struct ks_store *s, char *out, size_t cap,
  */
 enum ks_code ks_store_usage(struct ks_store *s, const char *account_id, int64_t now_ms,
                             json_t **out, struct ks_err *err);
+
+/*
+ * Refresh the query planner's statistics where they are missing or stale
+ * (SQLite's PRAGMA optimize): cheap when they are fresh. The server runs it
+ * at start and every few minutes; without statistics, filtered queries may
+ * pick a poor index.
+ */
+enum ks_code ks_store_maintain(struct ks_store *s, struct ks_err *err);
 
 /* Server-wide counts for /metrics (no account data). */
 struct ks_store_stats {

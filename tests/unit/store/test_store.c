@@ -455,6 +455,24 @@ test_sort_and_page(void)
         page.offset += page.limit;
     }
     CHECK_INT(total, 9);
+    /* The text path (ListFindings' hot path) says exactly what the JSON path says. */
+    for (int sort = 0; sort < KS_SORT_COUNT; sort++) {
+        struct ks_buf text = KS_BUF_INIT(1 << 22);
+        json_t *parsed = NULL;
+        bool more2 = false;
+
+        page = (struct ks_store_page){1, 5};
+        CHECK_OK(ks_store_findings_list(s, acc, NULL, (enum ks_sort_field)sort, sort % 2 == 0,
+                                        &page, KS_TS_EPOCH, &out, &more, &err));
+        CHECK_OK(ks_store_findings_list_text(s, acc, NULL, (enum ks_sort_field)sort, sort % 2 == 0,
+                                             &page, &text, &more2, &err));
+        CHECK_OK(ks_json_parse(text.data, text.len, "page", &parsed, &err));
+        CHECK_MSG(json_equal(out, parsed), "sort %d: text and JSON pages differ", sort);
+        CHECK(more == more2);
+        json_decref(parsed);
+        json_decref(out);
+        ks_buf_release(&text);
+    }
     /* Default order: CRITICAL first. */
     page = (struct ks_store_page){0, 1};
     CHECK_OK(ks_store_findings_list(s, acc, NULL, KS_SORT_DEFAULT, false, &page, KS_TS_EPOCH,

@@ -119,7 +119,7 @@ worker_main(void *arg)
                 ks_store_report_release(&r);
             }
             if (now - last_maintain >= MAINTAIN_EVERY_MS) {
-                if (ks_store_maintain(store, &err) != KS_OK)
+                if (ks_store_maintain(store, last_maintain == 0, &err) != KS_OK)
                     ks_log(KS_LOG_WARN, LOG, "refreshing planner statistics failed: %s", err.msg);
                 last_maintain = now;
             }

@@ -351,9 +351,13 @@ list_query(struct ks_store *s, const char *account_id, const struct ks_criteria 
     st_sql_add(q, " AND ");
     if ((rc = st_where_criteria(q, criteria, false, err)) != KS_OK)
         return rc;
-    /* NULLs last in both orders, the same in every SQL dialect. */
-    st_sql_addf(q, " ORDER BY (%s IS NULL), %s %s, f.finding_id LIMIT ", expr, expr,
-                descending ? "DESC" : "ASC");
+    /*
+     * NULLs last in both orders (SQLite and PostgreSQL both take NULLS LAST);
+     * the tie-break runs the same way, so an index on the sort column serves
+     * the whole ORDER BY and LIMIT stops early (findings_triage).
+     */
+    st_sql_addf(q, " ORDER BY %s %s NULLS LAST, f.finding_id %s LIMIT ", expr,
+                descending ? "DESC" : "ASC", descending ? "DESC" : "ASC");
     st_sql_int(q, (int64_t)page->limit + 1);
     st_sql_add(q, " OFFSET ");
     st_sql_int(q, (int64_t)page->offset);

@@ -117,7 +117,9 @@ static const char *const migrations[] = {
     "CREATE INDEX findings_resource ON findings(account_id, resource_id, lifecycle);"
     "CREATE INDEX findings_severity ON findings(account_id, severity_rank, finding_id);"
     "CREATE INDEX findings_severity_name ON findings(account_id, severity);"
-    "CREATE INDEX findings_status ON findings(account_id, status, severity_rank);"
+    /* The console's question: open findings of a severity, worst first. */
+    "CREATE INDEX findings_triage ON findings(account_id, status, severity, inspector_score,"
+    " finding_id);"
     "CREATE INDEX findings_updated ON findings(account_id, updated_at);"
     "CREATE INDEX findings_vuln ON findings(account_id, vulnerability_id);"
     "CREATE INDEX findings_score ON findings(account_id, inspector_score);"

@@ -90,7 +90,7 @@ st_db_close(struct st_db *db)
         return;
     if (db->h != NULL) {
         /* SQLite's advice: refresh stale planner statistics before closing. */
-        sqlite3_exec(db->h, "PRAGMA analysis_limit=400; PRAGMA optimize;", NULL, NULL, NULL);
+        sqlite3_exec(db->h, "PRAGMA optimize", NULL, NULL, NULL);
         sqlite3_close_v2(db->h);
     }
     ks_free(db);

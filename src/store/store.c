@@ -719,11 +719,16 @@ out:
 }
 
 enum ks_code
-ks_store_maintain(struct ks_store *s, struct ks_err *err)
+ks_store_maintain(struct ks_store *s, bool full, struct ks_err *err)
 {
-    /* 0x10002: analyse every table that might benefit, not only those this
-     * connection queried; analysis_limit keeps it cheap on big tables. */
-    return st_exec(s->db, "PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;", err);
+    /*
+     * Full: ANALYZE everything (it reads the indexes, not the rows). Else
+     * PRAGMA optimize with 0x10002: re-analyse every table whose size moved a
+     * lot since, not only those this connection queried. Never sampled
+     * (analysis_limit): sampled statistics made an unselective status index
+     * look as good as the severity one.
+     */
+    return st_exec(s->db, full ? "ANALYZE" : "PRAGMA optimize=0x10002", err);
 }
 
 enum ks_code

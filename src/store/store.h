@@ -510,12 +510,12 @@ enum ks_code ks_store_usage(struct ks_store *s, const char *account_id, int64_t 
                             json_t **out, struct ks_err *err);
 
 /*
- * Refresh the query planner's statistics where they are missing or stale
- * (SQLite's PRAGMA optimize): cheap when they are fresh. The server runs it
- * at start and every few minutes; without statistics, filtered queries may
- * pick a poor index.
+ * Refresh the query planner's statistics: all of them when full (the server
+ * does at start), else only where the tables grew a lot (every few minutes;
+ * cheap when fresh). Without statistics, filtered queries may pick a poor
+ * index and read every finding.
  */
-enum ks_code ks_store_maintain(struct ks_store *s, struct ks_err *err);
+enum ks_code ks_store_maintain(struct ks_store *s, bool full, struct ks_err *err);
 
 /* Server-wide counts for /metrics (no account data). */
 struct ks_store_stats {

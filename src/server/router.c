@@ -57,8 +57,11 @@ uri_matches(const char *uri, struct ks_str path)
 
             if (close == NULL)
                 return false;
-            /* A label takes one non-empty segment. */
-            while (i < path.len && path.ptr[i] != '/')
+            /*
+             * A label takes one non-empty segment; a final label takes the
+             * rest, since the decoded path of an ARN label holds '/'.
+             */
+            while (i < path.len && (path.ptr[i] != '/' || close[1] == '\0'))
                 i++;
             if (i == start)
                 return false;

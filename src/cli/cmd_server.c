@@ -37,9 +37,9 @@ usage(FILE *out)
             "  --threads N            HTTP worker threads (default 4)\n"
             "  --port-file FILE       write the bound port to FILE once listening\n"
             "  -h, --help             this help\n\n"
-            "Request logs are info-level lines on stderr (the server logs at info unless\n"
-            "--log-level says otherwise). Stop with SIGINT or SIGTERM: in-flight requests\n"
-            "finish and pending events are flushed first.\n");
+            "Request logs are info-level lines on stderr (the server raises the default\n"
+            "level to info; --log-level error silences them). Stop with SIGINT or SIGTERM:\n"
+            "in-flight requests finish and pending events are flushed first.\n");
 }
 
 static int
@@ -130,7 +130,7 @@ ks_cmd_server(int argc, char **argv)
         goto out;
     }
     if (listen != NULL && ks_server_parse_listen(listen, cfg, &err) != KS_OK) {
-        rc = cli_usage_error("server", "--listen: %s", err.msg);
+        rc = cli_usage_error("server", "%s", err.msg);
         goto out;
     }
     if (data != NULL)

@@ -206,6 +206,69 @@ enum ks_code ks_os_release_parse(struct ks_str data, const char *path, struct ks
                                  struct ks_os *os,
                                  void (*warn)(void *ctx, const char *msg), void *warn_ctx);
 
+/* --- rpm databases -------------------------------------------------------- */
+
+/* One package header (a blob from any of the three database formats). */
+struct ks_rpm_header {
+    const char *name, *version, *release, *arch;
+    bool has_epoch; /* the header carries EPOCH (0 is an epoch; absent is not) */
+    uint32_t epoch;
+    const char *sourcerpm; /* NULL for "(none)" */
+    const char *license, *vendor, *modularitylabel, *summary;
+    const char **basenames, **dirnames, **oldfilenames;
+    const uint32_t *dirindexes;
+    size_t n_basenames, n_dirnames, n_dirindexes, n_oldfilenames;
+    const char **requires, **provides;
+    size_t n_requires, n_provides;
+    bool bad_file_list; /* BASENAMES/DIRINDEXES/DIRNAMES disagree: file list dropped */
+};
+
+/*
+ * Decode an rpm header blob (big-endian il, dl, il index entries, data
+ * store), validating every offset, count and string against the blob.
+ * Strings are copied into a. KS_EPARSE says what is wrong and at which
+ * byte offset of the blob.
+ */
+enum ks_code ks_rpm_header_parse(const void *blob, size_t len, struct ks_arena *a,
+                                 struct ks_rpm_header *out, struct ks_err *err);
+
+/* Called with each header blob found in a database; `where` names it ("page 12"). */
+typedef enum ks_code (*ks_rpm_blob_fn)(void *ctx, const void *blob, size_t len, const char *where);
+/* Problems that lose one record (a corrupt page) come here; the walk goes on. */
+typedef void (*ks_rpm_warn_fn)(void *ctx, const char *msg);
+
+/*
+ * Walk a Berkeley DB hash database (`Packages`, RHEL 5-8, CentOS, Amazon
+ * Linux 2): meta page, hash pages, inline and overflow values, either byte
+ * order. Only KS_ENOMEM from fn (or an unusable meta page: KS_EPARSE) stops it.
+ */
+enum ks_code ks_rpm_bdb_each(const void *db, size_t len, ks_rpm_blob_fn fn, ks_rpm_warn_fn warn,
+                             void *ctx, struct ks_err *err);
+/* Walk an NDB database (`Packages.db`, SUSE): header, slot pages, blobs. */
+enum ks_code ks_rpm_ndb_each(const void *db, size_t len, ks_rpm_blob_fn fn, ks_rpm_warn_fn warn,
+                             void *ctx, struct ks_err *err);
+/*
+ * Walk an SQLite database (`rpmdb.sqlite`: RHEL 9, Fedora, Amazon Linux
+ * 2023, Azure Linux): the bytes are loaded read-only into memory (WAL-mode
+ * files included), so nothing is ever written beside the scanned file.
+ */
+enum ks_code ks_rpm_sqlite_each(const void *db, size_t len, ks_rpm_blob_fn fn, ks_rpm_warn_fn warn,
+                                void *ctx, struct ks_err *err);
+
+/* --- SBOMs as input ------------------------------------------------------- */
+
+/*
+ * Read an SBOM document into inv (not finished): CycloneDX JSON, SPDX 2.x
+ * JSON or Kensa inventory JSON, recognised by its top-level keys. name is
+ * used in messages. Components without a purl are counted in one warning
+ * (their ecosystem cannot be known); KS_EPARSE for a document that is not
+ * one of these, KS_ETOOBIG over 256 MiB.
+ */
+enum ks_code ks_sbom_read(struct ks_str data, const char *name, struct ks_inventory *inv,
+                          struct ks_err *err);
+
+/* ------------------------------------------------------------------------ */
+
 /* Detect the distribution of fs (os-release, then the legacy release files). */
 enum ks_code ks_os_detect(struct ks_fs *fs, struct ks_inventory *inv, struct ks_err *err);
 /* The root-relative files ks_os_detect may read (NULL-terminated). */

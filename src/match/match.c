@@ -485,12 +485,13 @@ add_to_group(struct matcher *m, const struct ks_match *mt, const struct adv_cach
     /* Related: everything the advisory is known as, except the finding's id. */
     if (strcmp(mt->advisory_id, vuln) != 0 && !ptrs_push(&g->related, m->a, mt->advisory_id))
         return oom(err);
+    /* Other CVEs an advisory names are findings of their own, not aliases. */
     for (size_t i = 0; c->loaded && i < c->adv.n_aliases; i++)
-        if (strcmp(c->adv.aliases[i], vuln) != 0 &&
+        if (strcmp(c->adv.aliases[i], vuln) != 0 && !is_cve(c->adv.aliases[i]) &&
             !ptrs_push(&g->related, m->a, c->adv.aliases[i]))
             return oom(err);
     for (size_t i = 0; c->loaded && i < c->adv.n_upstream; i++)
-        if (strcmp(c->adv.upstream[i], vuln) != 0 &&
+        if (strcmp(c->adv.upstream[i], vuln) != 0 && !is_cve(c->adv.upstream[i]) &&
             !ptrs_push(&g->related, m->a, c->adv.upstream[i]))
             return oom(err);
     if (status_rank(mt->status) > status_rank(g->g.status))

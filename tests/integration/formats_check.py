@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Check Kensa's findings reports against their official definitions.
 
-  formats_check.py sarif FILE        SARIF 2.1.0 JSON schema (tests/schemas/)
-  formats_check.py cyclonedx FILE    CycloneDX 1.6 JSON schema (+ spdx, jsf)
+  formats_check.py sarif FILE        SARIF 2.1.0 JSON schema (tests/schemas/sarif/)
+  formats_check.py cyclonedx FILE    CycloneDX 1.6 JSON schema (tests/schemas/cyclonedx/)
   formats_check.py asff FILE MODEL   every finding against Security Hub's
                                      AwsSecurityFinding shape in the service
                                      model (MODEL: securityhub-*.service-2.json.gz)
@@ -80,18 +80,20 @@ def schema_errors(doc, schema, cls, store):
 
 def check_sarif(path):
     doc = json.load(open(path, encoding="utf-8"))
-    schema = load("sarif-schema-2.1.0.json")
+    schema = load("sarif/sarif-schema-2.1.0.json")
     return schema_errors(doc, schema, jsonschema.Draft4Validator, {})
 
 
 def check_cyclonedx(path):
     doc = json.load(open(path, encoding="utf-8"))
-    schema = load("bom-1.6.schema.json")
+    schema = load("cyclonedx/bom-1.6.SNAPSHOT.schema.json")
     store = {}
-    for name in ("spdx.schema.json", "jsf-0.82.schema.json", "bom-1.6.schema.json"):
-        s = load(name)
+    # CycloneDX's own copies name their $refs *.SNAPSHOT.schema.json.
+    for name in ("spdx", "jsf-0.82", "bom-1.6"):
+        s = load("cyclonedx/%s.SNAPSHOT.schema.json" % name)
         store[s["$id"]] = s
-        store[name] = s
+        store["%s.SNAPSHOT.schema.json" % name] = s
+        store["http://cyclonedx.org/schema/%s.SNAPSHOT.schema.json" % name] = s
     return schema_errors(doc, schema, jsonschema.Draft7Validator, store)
 
 

@@ -121,7 +121,11 @@ text_obj(json_t *text)
 {
     json_t *o = json_object();
 
-    if (o == NULL || text == NULL || json_object_set_new(o, "text", text) != 0) {
+    if (o == NULL) {
+        json_decref(text);
+        return NULL;
+    }
+    if (text == NULL || json_object_set_new(o, "text", text) != 0) { /* which frees text */
         json_decref(o);
         return NULL;
     }

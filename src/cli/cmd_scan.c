@@ -53,6 +53,7 @@ usage(FILE *out)
             "  --skip-dirs GLOB        do not walk matching directories (repeatable)\n"
             "  --cross-mounts          descend into other mounts below the root\n"
             "  --all-kernels           match every installed kernel, not only the running one\n"
+            "images, registries and functions:\n" CLI_TARGET_HELP
             "resource:\n"
             "  --resource-id ID        the finding's resource id (default: from the target)\n"
             "  --account-id ID         12-digit account id in findingArn (default 000000000000)\n"
@@ -137,6 +138,7 @@ ks_cmd_scan(int argc, char **argv)
         {"resource-id", required_argument, NULL, OPT_RESOURCE_ID},
         {"account-id", required_argument, NULL, OPT_ACCOUNT_ID},
         {"region", required_argument, NULL, OPT_REGION},
+        CLI_TARGET_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct ks_scan_opts opts;
@@ -227,9 +229,17 @@ ks_cmd_scan(int argc, char **argv)
         case OPT_REGION:
             opts.region = optarg;
             break;
-        default:
-            usage(stderr);
-            return KS_EXIT_USAGE;
+        default: {
+            int t = cli_target_option("scan", c, optarg, &opts.inv);
+
+            if (t < 0)
+                return KS_EXIT_USAGE;
+            if (t == 0) {
+                usage(stderr);
+                return KS_EXIT_USAGE;
+            }
+            break;
+        }
         }
     }
     if (optind != argc - 1)

@@ -39,7 +39,15 @@ struct ks_inventory_opts {
     bool cross_mounts;          /* --cross-mounts: descend into other mounts */
     struct ks_fs_limits limits; /* zeroed fields take the defaults */
     bool no_kernel;             /* do not record the running kernel even on a live root */
-    /* Issue 7 adds: platform, insecure, layer zips, runtime, ... */
+    /* Images, registries, function packages (issue 7; target_image.c). */
+    const char *platform;       /* --platform os/arch[/variant]; NULL: the host's */
+    bool insecure;              /* --insecure: plain-HTTP / unverified-TLS registry */
+    const char *auth_config;    /* docker config.json; NULL: $DOCKER_CONFIG, ~/.docker */
+    const char *cache_dir;      /* registry blob cache; NULL: $XDG_CACHE_HOME/kensa/blobs */
+    uint64_t blob_cache_max;    /* 0: $KENSA_BLOB_CACHE_MAX or 5 GiB */
+    const char *const *function_layers; /* --layer ZIP (repeatable), in order */
+    size_t n_function_layers;
+    const char *runtime;        /* --runtime python3.12|nodejs20.x|java21|...; NULL: inferred */
 };
 
 enum ks_target_kind {
@@ -47,6 +55,10 @@ enum ks_target_kind {
     KS_TARGET_DIR,      /* dir:PATH */
     KS_TARGET_ARCHIVE,  /* archive:PATH */
     KS_TARGET_SBOM,     /* sbom:FILE (CycloneDX JSON, SPDX JSON, Kensa JSON) */
+    KS_TARGET_IMAGE,    /* image:PATH[:NAME] (OCI layout dir, OCI archive, docker save tar) */
+    KS_TARGET_REGISTRY, /* registry:HOST/REPO:TAG or @sha256:... */
+    KS_TARGET_FUNCTION, /* function:ZIP (+ --layer ZIP, --runtime) */
+    KS_TARGET_REPO,     /* repo:PATH (a directory or git work tree) */
     KS_TARGET_KIND_COUNT
 };
 

@@ -34,6 +34,10 @@ static const struct {
     {KS_TARGET_DIR, "dir", KS_RES_HOST, open_dir},
     {KS_TARGET_ARCHIVE, "archive", KS_RES_HOST, open_archive},
     {KS_TARGET_SBOM, "sbom", KS_RES_SBOM, open_sbom},
+    {KS_TARGET_IMAGE, "image", KS_RES_CONTAINER_IMAGE, inv_open_image},
+    {KS_TARGET_REGISTRY, "registry", KS_RES_CONTAINER_IMAGE, inv_open_registry},
+    {KS_TARGET_FUNCTION, "function", KS_RES_FUNCTION, inv_open_function},
+    {KS_TARGET_REPO, "repo", KS_RES_CODE_REPOSITORY, inv_open_repo},
 };
 
 const char *
@@ -103,7 +107,7 @@ ks_target_detect(const char *path, enum ks_target_kind *out, struct ks_err *err)
         return ks_err_set(err, KS_EIO, "target '%s': %s", path, strerror(errno));
     }
     if (S_ISDIR(st.st_mode)) {
-        *out = KS_TARGET_DIR;
+        *out = inv_is_oci_layout(path) ? KS_TARGET_IMAGE : KS_TARGET_DIR;
         return KS_OK;
     }
     if (!S_ISREG(st.st_mode))

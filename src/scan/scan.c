@@ -165,7 +165,18 @@ build_resource(struct scan_build *b, struct ks_err *err)
         oom |= ks_scan_json_set_str(typed, "repositoryName", detail(inv, "repository")) != KS_OK;
         oom |= ks_scan_json_set_str(typed, "imageHash", detail(inv, "imageDigest")) != KS_OK;
         oom |= ks_scan_json_set_str(typed, "registry", detail(inv, "registry")) != KS_OK;
-        oom |= ks_scan_json_set_str(typed, "architecture", detail(inv, "architecture")) != KS_OK;
+        {
+            /* "linux/amd64[/v8]" -> "amd64" */
+            const char *pl = detail(inv, "platform"), *slash = pl ? strchr(pl, '/') : NULL;
+
+            if (slash != NULL) {
+                const char *end = strchr(slash + 1, '/');
+                const char *arch = end ? ks_arena_strndup(b->a, slash + 1, (size_t)(end - slash - 1))
+                                       : slash + 1;
+
+                oom |= ks_scan_json_set_str(typed, "architecture", arch) != KS_OK;
+            }
+        }
         oom |= ks_scan_json_set_str(typed, "platform", plat) != KS_OK;
         oom |= ks_scan_json_set_str(typed, "pushedAt", detail(inv, "created")) != KS_OK;
         oom |= ks_scan_json_set_str(typed, "author", detail(inv, "author")) != KS_OK;

@@ -242,6 +242,40 @@ head -c -2 "$T/out.csv" >"$T/bad.csv"
 printf '"only","two"\r\n' >>"$T/bad.csv"
 check "CSV checker rejects a short row" bash -c "! $PY '$HERE/formats_check.py' csv '$T/bad.csv' >/dev/null"
 
+# --- the same root as a container image (umoci, OCI layout) -------------------------------
+if command -v umoci >/dev/null; then
+    (cd "$T" && umoci init --layout L && umoci new --image L:t && umoci unpack --image L:t b &&
+        cp -a "$F/root/." b/rootfs/ && umoci repack --image L:t b) >"$T/umoci.log" 2>&1
+    check "umoci builds an image of the root ($(tail -1 "$T/umoci.log"))" test $? -eq 0
+    for fmt in json sarif cyclonedx-json csv asff; do
+        "$KENSA" scan --db "$DB" --format "$fmt" "image:$T/L:t" >"$T/img.$fmt" 2>>"$T/scan.err"
+        check "image: scan --format $fmt exits 0" test $? -eq 0
+    done
+    check "image: SARIF valid" v sarif "$T/img.sarif"
+    check "image: CycloneDX valid" v cyclonedx "$T/img.cyclonedx-json"
+    check "image: CSV valid" v csv "$T/img.csv"
+    check "image: ASFF valid" v asff "$T/img.asff" "$MODEL"
+    check "image: layer hashes reach ASFF, CycloneDX and SARIF results; no file:// base" \
+        $PY - "$T" <<'EOF2'
+import json, sys
+T = sys.argv[1]
+d = json.load(open(T + "/img.json"))
+layers = {p["sourceLayerHash"] for f in d["findings"] for p in f["packageVulnerabilityDetails"]["vulnerablePackages"]}
+a = json.load(open(T + "/img.asff"))["Findings"]
+c = json.load(open(T + "/img.cyclonedx-json"))
+s = json.load(open(T + "/img.sarif"))["runs"][0]
+ok = (len(layers) == 1 and layers != {None}
+      and {p.get("SourceLayerHash") for x in a for p in x["Vulnerabilities"][0]["VulnerablePackages"]} == layers
+      and all(x["Resources"][0]["Id"] == d["findings"][0]["resources"][0]["id"] for x in a)
+      and {pr["value"] for comp in c["components"] for pr in comp["properties"] if pr["name"] == "kensa:sourceLayerHash"} == layers
+      and c["metadata"]["component"]["type"] == "container"
+      and "originalUriBaseIds" not in s and len(s["results"]) > 0)
+sys.exit(0 if ok else 1)
+EOF2
+else
+    bad "umoci missing (make deps)"
+fi
+
 # --- this host, every format -------------------------------------------------------------
 for fmt in sarif cyclonedx-json csv asff; do
     "$KENSA" scan --db "$DB" --format "$fmt" --skip-dirs tmp --skip-dirs 'work/**' / \

@@ -126,8 +126,10 @@ build_db(void)
     struct ks_vulndb_summary sum;
     struct ks_err err = KS_ERR_INIT;
 
-    if (db_path[0] != '\0')
+    if (db_path[0] != '\0') {
+        ks_arena_free(a); /* built once; later calls only need db_path */
         return;
+    }
     snprintf(osv, sizeof(osv), "%s/osv", tmp);
     snprintf(feeds, sizeof(feeds), "%s/feeds", tmp);
     CHECK_OK(ks_mkdir_p(osv, 0755, &err));

@@ -31,8 +31,10 @@ build(void)
     };
     uint64_t t0 = ks_clock_ns();
 
-    if (built)
+    if (built) {
+        ks_arena_free(a); /* built once; later calls only need dbpath */
         return;
+    }
     built = true;
     snprintf(dbpath, sizeof(dbpath), "%s/real.db", ks_test_tmpdir());
     CHECK_OK(ks_vulndb_import(dbpath, paths, KS_ARRAY_LEN(paths), NULL, a, &sum, &err));

@@ -467,8 +467,10 @@ vulnerability(const json_t *f, bool *ok)
     {
         json_t *urls = json_array();
 
-        json_array_foreach(ks_json_arr(pvd, "referenceUrls"), i, p) if (nonblank(json_string_value(p)))
-            rj_push(urls, rf_json_url(json_string_value(p)), ok);
+        json_array_foreach(ks_json_arr(pvd, "referenceUrls"), i, p) {
+            if (nonblank(json_string_value(p)))
+                rj_push(urls, rf_json_url(json_string_value(p)), ok);
+        }
         if (json_array_size(urls) > 0)
             rj_set(v, "ReferenceUrls", urls, ok);
         else
@@ -593,7 +595,8 @@ asff_finding(const json_t *f, const char *now, json_t **out, struct ks_err *err)
         ks_buf_appendf(&b, "%s\x1f%s\x1f%s", arn ? arn : "", rf_vuln_id(f),
                        rf_str(rf_resource(f), "id") ? rf_str(rf_resource(f), "id") : "");
         ks_sha256_hex(b.data, b.len, hex);
-        ok &= ks_buf_err(&b) == KS_OK;
+        if (ks_buf_err(&b) != KS_OK)
+            ok = false;
         ks_buf_release(&b);
         rj_set(a, "Id", json_sprintf("kensa/finding/%s", hex), &ok);
     }
@@ -646,12 +649,13 @@ asff_finding(const json_t *f, const char *now, json_t **out, struct ks_err *err)
         const json_t *sup = ks_json_obj(f, "suppression");
         json_t *note = json_object();
         struct ks_buf t = KS_BUF_INIT(SIZE_MAX);
+        const char *src = rf_str(sup, "source"), *file = rf_str(sup, "file");
+        const char *reason = rf_str(sup, "reason");
 
-        ks_buf_appendf(&t, "Suppressed by %s%s%s: %s",
-                       rf_str(sup, "source") ? rf_str(sup, "source") : "a rule",
-                       rf_str(sup, "file") ? " " : "", rf_str(sup, "file") ? rf_str(sup, "file") : "",
-                       rf_str(sup, "reason") ? rf_str(sup, "reason") : "no reason given");
-        ok &= ks_buf_err(&t) == KS_OK;
+        ks_buf_appendf(&t, "Suppressed by %s%s%s: %s", src ? src : "a rule", file ? " " : "",
+                       file ? file : "", reason ? reason : "no reason given");
+        if (ks_buf_err(&t) != KS_OK)
+            ok = false;
         set_trunc(note, "Text", t.data, MAX_NOTE, &ok);
         rj_set(note, "UpdatedBy", json_string("kensa"), &ok);
         rj_set(note, "UpdatedAt", json_string(updated), &ok);

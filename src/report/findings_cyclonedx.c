@@ -582,11 +582,13 @@ content_uuid(const json_t *doc, char out[37])
     struct ks_buf b = KS_BUF_INIT(SIZE_MAX);
     unsigned char h[32];
     char hex[65];
+    const char *name;
     size_t i;
     json_t *f;
 
     ks_buf_appends(&b, "kensa-findings-cyclonedx\n");
-    ks_buf_appends(&b, rf_str(ks_json_obj(doc, "target"), "name") ? rf_str(ks_json_obj(doc, "target"), "name") : "");
+    name = rf_str(ks_json_obj(doc, "target"), "name");
+    ks_buf_appends(&b, name ? name : "");
     json_array_foreach(ks_json_arr(doc, "findings"), i, f) {
         ks_buf_appendf(&b, "\n%s %s %s", rf_str(f, "findingArn") ? rf_str(f, "findingArn") : "",
                        rf_str(f, "status") ? rf_str(f, "status") : "",

@@ -171,8 +171,9 @@ rule_help(const struct rule *r, bool *ok)
         rf_append_url(&t, url);
         ks_buf_putc(&t, '\n');
     }
-    ks_buf_appendf(&m, "**Vulnerability %s**\n\n| Severity | Score | Vector |\n| --- | --- | --- |\n"
-                       "| %s | %s | %s |\n\n",
+    ks_buf_appendf(&m,
+                   "**Vulnerability %s**\n\n| Severity | Score | Vector |\n| --- | --- | --- |\n"
+                   "| %s | %s | %s |\n\n",
                    r->id, rf_severity(f), score, vector ? vector : "-");
     ks_buf_appendf(&m, "%s\n", desc ? desc : "");
     if (url != NULL) {

@@ -31,8 +31,10 @@ build(void)
     };
     uint64_t t0 = ks_clock_ns();
 
-    if (built)
+    if (built) {
+        ks_arena_free(a); /* built once; later calls only need dbpath */
         return;
+    }
     built = true;
     a = ks_arena_new(1 << 16);
     snprintf(dbpath, sizeof(dbpath), "%s/real.db", ks_test_tmpdir());

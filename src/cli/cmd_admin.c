@@ -121,7 +121,8 @@ cmd_evaluate(struct ks_store *s, const char *account, const char *rtype_s, const
         goto out;
     }
     snprintf(ridbuf, sizeof(ridbuf), "%s", rid);
-    ev = (struct ks_store_evaluation){account, rt, ridbuf, NULL, findings, ks_time_now_ms()};
+    ev = (struct ks_store_evaluation){.account_id = account, .rtype = rt, .resource_id = ridbuf,
+                                      .findings = findings, .now_ms = ks_time_now_ms()};
     if (ks_store_apply_evaluation(s, &ev, &r, &err) != KS_OK) {
         ks_err_prefix(&err, "%s: ", file);
         rc = cli_fail(&err);

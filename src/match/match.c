@@ -688,3 +688,49 @@ out:
     ks_map_free(m.not_affected);
     return rc;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Lookup keys (the server's inventory index).                              */
+
+bool
+ks_match_package_key(const struct ks_pkg *p, struct ks_arena *arena, struct ks_match_key *out,
+                     bool *oom)
+{
+    const struct ks_eco_info *info = ks_eco_info(p->eco);
+    struct ks_str release = release_of(p->ecosystem);
+    const char *qname = p->name;
+    struct ks_buf norm = KS_BUF_INIT(4096);
+    struct ks_match_key k;
+
+    *oom = false;
+    /* The same gates as wanted() and match_pkg(), minus the kernel rule: an */
+    /* index that names a package the matcher skips costs one extra re-match. */
+    if ((!ks_pkg_is_os(p) && p->owner != NULL) || p->version == NULL || p->version[0] == '\0' ||
+        p->eco == KS_ECO_UNKNOWN || p->name == NULL || ks_pkg_is_os(p) != info->is_os)
+        return false;
+    if (info->is_os && release.len == 0) {
+        const struct ks_distro *d = ks_distro_by_eco(p->eco);
+
+        if (d == NULL || d->release != KS_REL_NONE)
+            return false;
+    }
+    if (ks_pkg_is_os(p) && (is_deb_family(p->eco) || is_apk_family(p->eco)) &&
+        p->source_name != NULL && p->source_name[0] != '\0')
+        qname = p->source_name;
+    ks_eco_normalize_name(p->eco, ks_str_c(qname), &norm);
+    if (ks_buf_err(&norm) != KS_OK) {
+        *oom = ks_buf_err(&norm) == KS_ENOMEM;
+        ks_buf_release(&norm);
+        return false;
+    }
+    k.ecosystem = info->name;
+    k.release = info->is_os ? ks_arena_strndup(arena, release.ptr, release.len) : "";
+    k.name = ks_arena_strndup(arena, norm.data, norm.len);
+    ks_buf_release(&norm);
+    if (k.release == NULL || k.name == NULL) {
+        *oom = true;
+        return false;
+    }
+    *out = k;
+    return true;
+}

@@ -106,6 +106,27 @@ enum ks_code ks_match_inventory(struct ks_vulndb *db, const struct ks_inventory 
                                 struct ks_match_result *out, struct ks_err *err);
 
 /*
+ * The DB lookup the matcher makes for package p, as the vulnerability DB's
+ * change sets name packages: the ecosystem family without release
+ * ("Debian", "npm"), the release for distribution packages ("12", "v3.19";
+ * "" for language packages, whose lookups span every release) and the
+ * normalised name it queries (the source package for Debian/Ubuntu and
+ * Alpine-family packages). The server indexes stored inventories by it, so
+ * that a DB update re-evaluates only the resources holding a package it
+ * names. false when the matcher never looks p up (no version, unknown
+ * ecosystem, a language package an OS package owns); strings live in arena
+ * (*out untouched on false or out of memory, which also returns false with
+ * *oom set). Thread-safe.
+ */
+struct ks_match_key {
+    const char *ecosystem; /* family without release */
+    const char *release;
+    const char *name;      /* normalised */
+};
+bool ks_match_package_key(const struct ks_pkg *p, struct ks_arena *arena, struct ks_match_key *out,
+                          bool *oom);
+
+/*
  * The vulnerability ids an advisory stands for: its id when it is a CVE,
  * else the CVEs among its aliases and upstream, else the preferred id of the
  * advisory and its aliases (GHSA before others, then by name). Appends to

@@ -17,6 +17,7 @@ ks_scan_free(struct ks_scan *scan)
     if (scan == NULL)
         return;
     json_decref(scan->doc);
+    json_decref(scan->resource);
     ks_arena_free(scan->arena);
     ks_free(scan);
 }
@@ -449,6 +450,8 @@ build_document(struct scan_build *b, struct ks_err *err)
     }
     b->scan->doc = doc;
     doc = NULL;
+    b->scan->resource = b->resource;
+    b->resource = NULL;
     rc = KS_OK;
 out:
     json_decref(doc);

@@ -59,6 +59,8 @@ struct ks_scan {
     struct ks_inventory *inv;
     struct ks_match_result match;
     json_t *doc;                /* the result document (owned reference) */
+    json_t *resource;           /* the Inspector2 Resource every finding names, also when */
+                                /* there are none (owned reference; the server records it) */
     struct ks_scan_stats stats;
     bool db_stale;              /* older than max_db_age (a warning unless fail_on_stale) */
     char db_stale_why[512];

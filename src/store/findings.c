@@ -598,10 +598,10 @@ record_resource(struct ks_store *s, const struct ks_store_evaluation *ev, const 
                          "INSERT INTO resources (account_id, resource_id, resource_type, resource,"
                          " scan_status, scan_reason, created_at, updated_at, last_scanned_at,"
                          " eligible_from, evaluations)"
-                         " VALUES (?, ?, ?, ?, 'ACTIVE', 'SUCCESSFUL', ?, ?, ?, ?, 1)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
                          " ON CONFLICT (account_id, resource_id) DO UPDATE SET"
                          " resource_type = excluded.resource_type, resource = excluded.resource,"
-                         " scan_status = 'ACTIVE', scan_reason = 'SUCCESSFUL',"
+                         " scan_status = excluded.scan_status, scan_reason = excluded.scan_reason,"
                          " updated_at = excluded.updated_at,"
                          " last_scanned_at = excluded.last_scanned_at,"
                          " eligible_from = CASE WHEN ? >= 0 THEN ? ELSE resources.eligible_from END,"
@@ -612,12 +612,14 @@ record_resource(struct ks_store *s, const struct ks_store_evaluation *ev, const 
     st_bind_text(st, 2, ev->resource_id);
     st_bind_text(st, 3, ks_findings_rtype_name(ev->rtype));
     st_bind_text(st, 4, text);
-    st_bind_int(st, 5, ev->now_ms);
-    st_bind_int(st, 6, ev->now_ms);
+    st_bind_text(st, 5, ev->scan_status ? ev->scan_status : "ACTIVE");
+    st_bind_text(st, 6, ev->scan_reason ? ev->scan_reason : "SUCCESSFUL");
     st_bind_int(st, 7, ev->now_ms);
-    st_bind_int(st, 8, pushed >= 0 ? pushed : ev->now_ms);
-    st_bind_int(st, 9, pushed);
-    st_bind_int(st, 10, pushed);
+    st_bind_int(st, 8, ev->now_ms);
+    st_bind_int(st, 9, ev->now_ms);
+    st_bind_int(st, 10, pushed >= 0 ? pushed : ev->now_ms);
+    st_bind_int(st, 11, pushed);
+    st_bind_int(st, 12, pushed);
     rc = st_run(st, err);
 out:
     st_finalize(st);
@@ -769,6 +771,50 @@ out:
  * An image past its account's ECR rescan duration (from pushedAt, else from
  * when Kensa first saw it) is out of continuous monitoring: refuse.
  */
+/* Coverage states an evaluation may leave a resource in. */
+static bool
+scan_status_ok(const char *status, const char *reason)
+{
+    static const struct {
+        const char *status, *reason;
+    } ok[] = {
+        {"ACTIVE", "SUCCESSFUL"},        {"INACTIVE", "UNSUPPORTED_OS"},
+        {"INACTIVE", "NO_INVENTORY"},    {"INACTIVE", "STALE_INVENTORY"},
+        {"ACTIVE", "SCAN_IN_PROGRESS"},  {"INACTIVE", "INTERNAL_ERROR"},
+    };
+
+    if (status == NULL && reason == NULL)
+        return true;
+    if (status == NULL || reason == NULL)
+        return false;
+    for (size_t i = 0; i < KS_ARRAY_LEN(ok); i++)
+        if (strcmp(ok[i].status, status) == 0 && strcmp(ok[i].reason, reason) == 0)
+            return true;
+    return false;
+}
+
+/* Inside the transaction: the stored inventory still has the digest ev was made from. */
+static enum ks_code
+check_inventory(struct ks_store *s, const struct ks_store_evaluation *ev, struct ks_err *err)
+{
+    struct st_stmt *st = NULL;
+    bool row;
+    enum ks_code rc;
+
+    if ((rc = st_prepare(s->db,
+                         "SELECT sha256 FROM inventories WHERE account_id = ? AND resource_id = ?",
+                         &st, err)) != KS_OK)
+        return rc;
+    st_bind_text(st, 1, ev->account_id);
+    st_bind_text(st, 2, ev->resource_id);
+    if ((rc = st_step(st, &row, err)) == KS_OK &&
+        (!row || strcmp(st_col_text(st, 0), ev->inventory_sha256) != 0))
+        rc = ks_err_set(err, KS_ECONFLICT, "store: the inventory of '%.200s' changed while it "
+                        "was evaluated", ev->resource_id);
+    st_finalize(st);
+    return rc;
+}
+
 static enum ks_code
 check_eligible(struct ks_store *s, const struct ks_store_evaluation *ev, struct ks_err *err)
 {
@@ -852,6 +898,12 @@ ks_store_apply_evaluation(struct ks_store *s, const struct ks_store_evaluation *
     if (ev->rtype == KS_RT_CONTAINER_IMAGE &&
         (rc = check_eligible(s, ev, err)) != KS_OK)
         return rc;
+    if (ev->inventory != NULL && (rc = st_inventory_check(ev->inventory, err)) != KS_OK)
+        return rc;
+    if (!scan_status_ok(ev->scan_status, ev->scan_reason))
+        return ks_err_set(err, KS_EINVAL, "store: scan status '%s' / '%s' is not one coverage "
+                          "knows", ev->scan_status ? ev->scan_status : "ACTIVE",
+                          ev->scan_reason ? ev->scan_reason : "SUCCESSFUL");
     if ((seen = ks_map_new()) == NULL || (supp = ks_map_new()) == NULL ||
         (a = ks_arena_new(65536)) == NULL || (resource = resource_doc(ev)) == NULL) {
         rc = ks_err_set(err, KS_ENOMEM, "store: out of memory");
@@ -859,8 +911,15 @@ ks_store_apply_evaluation(struct ks_store *s, const struct ks_store_evaluation *
     }
     if ((rc = st_begin(s->db, true, err)) != KS_OK)
         goto out;
+    /* A re-evaluation of a stored inventory loses to a newer one that came in meanwhile. */
+    if (ev->inventory == NULL && ev->inventory_sha256 != NULL &&
+        (rc = check_inventory(s, ev, err)) != KS_OK)
+        goto out;
     if ((rc = record_resource(s, ev, resource, was_status, was_reason, &evaluations, err)) !=
             KS_OK ||
+        (ev->inventory != NULL && (rc = st_inventory_write(s, ev->account_id, ev->resource_id,
+                                                            ev->inventory, ev->now_ms, err)) !=
+                                      KS_OK) ||
         (rc = stmts_prepare(s->db, &stm, err)) != KS_OK)
         goto out;
 
@@ -1034,7 +1093,8 @@ ks_store_apply_evaluation(struct ks_store *s, const struct ks_store_evaluation *
     if ((rc = scan_event(s, ev, resource, evaluations == 0, err)) != KS_OK)
         goto out;
     r.events++;
-    if (strcmp(was_status, "ACTIVE") != 0 || strcmp(was_reason, "SUCCESSFUL") != 0) {
+    if (strcmp(was_status, ev->scan_status ? ev->scan_status : "ACTIVE") != 0 ||
+        strcmp(was_reason, ev->scan_reason ? ev->scan_reason : "SUCCESSFUL") != 0) {
         if ((rc = st_coverage_event(s, ev->account_id, ev->resource_id, ev->now_ms, err)) !=
             KS_OK)
             goto out;

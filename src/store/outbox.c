@@ -320,3 +320,50 @@ ks_store_changelog_last(struct ks_store *s, char *out, size_t cap, struct ks_err
     st_finalize(st);
     return rc;
 }
+
+enum ks_code
+ks_store_changelog_list(struct ks_store *s, size_t limit, json_t **out, struct ks_err *err)
+{
+    struct st_stmt *st = NULL;
+    json_t *arr = json_array();
+    bool row;
+    enum ks_code rc;
+
+    if (arr == NULL)
+        return ks_err_set(err, KS_ENOMEM, "store: out of memory");
+    if ((rc = st_prepare(s->db,
+                         "SELECT change_id, db_id, change_set, recorded_at, evaluated_at,"
+                         " resources_evaluated FROM db_changes ORDER BY change_id DESC LIMIT ?",
+                         &st, err)) != KS_OK)
+        goto out;
+    st_bind_int(st, 1, (int64_t)(limit > 0 && limit < 10000 ? limit : 10000));
+    while ((rc = st_step(st, &row, err)) == KS_OK && row) {
+        json_t *o = json_object(), *cs = NULL;
+
+        if (o == NULL || json_array_append_new(arr, o) != 0) {
+            rc = ks_err_set(err, KS_ENOMEM, "store: out of memory");
+            break;
+        }
+        if (ks_json_parse(st_col_text(st, 2), st_col_bytes(st, 2), "change set", &cs, err) !=
+            KS_OK)
+            cs = json_null();
+        json_object_set_new(o, "changeId", json_integer(st_col_int(st, 0)));
+        json_object_set_new(o, "dbId", json_string(st_col_text(st, 1)));
+        json_object_set_new(o, "changeSet", cs);
+        json_object_set_new(o, "recordedAt",
+                            ks_findings_time_json(st_col_int(st, 3), KS_TS_RFC3339));
+        if (!st_col_null(st, 4)) {
+            json_object_set_new(o, "evaluatedAt",
+                                ks_findings_time_json(st_col_int(st, 4), KS_TS_RFC3339));
+            json_object_set_new(o, "resourcesEvaluated", json_integer(st_col_int(st, 5)));
+        }
+    }
+out:
+    st_finalize(st);
+    if (rc != KS_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return KS_OK;
+}

@@ -265,7 +265,8 @@ ks_store_job_release(struct ks_store_job *j)
     if (j == NULL)
         return;
     json_decref(j->payload);
-    j->payload = NULL;
+    json_decref(j->result);
+    j->payload = j->result = NULL;
 }
 
 enum ks_code
@@ -298,7 +299,7 @@ ks_store_job_add(struct ks_store *s, const char *account_id, const char *kind,
 }
 
 #define JOB_COLS "job_id, account_id, kind, status, payload, error, created_at, started_at," \
-                 " finished_at"
+                 " finished_at, result"
 
 static enum ks_code
 read_job(struct st_stmt *st, struct ks_store_job *j, struct ks_err *err)
@@ -312,7 +313,17 @@ read_job(struct st_stmt *st, struct ks_store_job *j, struct ks_err *err)
     j->created_ms = st_col_int(st, 6);
     j->started_ms = st_col_int(st, 7);
     j->finished_ms = st_col_int(st, 8);
-    return ks_json_parse(st_col_text(st, 4), st_col_bytes(st, 4), "stored job", &j->payload, err);
+    if (!st_col_null(st, 9) &&
+        ks_json_parse(st_col_text(st, 9), st_col_bytes(st, 9), "stored job result", &j->result,
+                      err) != KS_OK)
+        return err->code;
+    if (ks_json_parse(st_col_text(st, 4), st_col_bytes(st, 4), "stored job", &j->payload, err) !=
+        KS_OK) {
+        json_decref(j->result);
+        j->result = NULL;
+        return err->code;
+    }
+    return KS_OK;
 }
 
 enum ks_code
@@ -367,21 +378,35 @@ enum ks_code
 ks_store_job_finish(struct ks_store *s, const char *job_id, bool ok, const char *error,
                     int64_t now_ms, struct ks_err *err)
 {
+    return ks_store_job_finish_result(s, job_id, ok, error, NULL, now_ms, err);
+}
+
+enum ks_code
+ks_store_job_finish_result(struct ks_store *s, const char *job_id, bool ok, const char *error,
+                           const json_t *result, int64_t now_ms, struct ks_err *err)
+{
     struct st_stmt *st = NULL;
+    char *text = NULL;
     enum ks_code rc;
 
+    if (result != NULL && (text = json_dumps(result, JSON_COMPACT)) == NULL)
+        return ks_err_set(err, KS_ENOMEM, "store: out of memory");
     if ((rc = st_prepare(s->db,
-                         "UPDATE scan_jobs SET status = ?, error = ?, finished_at = ?"
+                         "UPDATE scan_jobs SET status = ?, error = ?, finished_at = ?, result = ?"
                          " WHERE job_id = ?",
-                         &st, err)) != KS_OK)
+                         &st, err)) != KS_OK) {
+        ks_free(text);
         return rc;
+    }
     st_bind_text(st, 1, ok ? "SUCCEEDED" : "FAILED");
     st_bind_text(st, 2, error);
     st_bind_int(st, 3, now_ms);
-    st_bind_text(st, 4, job_id);
+    st_bind_text(st, 4, text);
+    st_bind_text(st, 5, job_id);
     if ((rc = st_run(st, err)) == KS_OK && st_changes(s->db) == 0)
         rc = ks_err_set(err, KS_ENOTFOUND, "job '%.64s' does not exist", job_id);
     st_finalize(st);
+    ks_free(text);
     return rc;
 }
 

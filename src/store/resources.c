@@ -1,9 +1,9 @@
 /*
- * resources.c: resources and their stored inventories, coverage (every
- * resource with its scan status, ListCoverage and ListCoverageStatistics,
- * filtered in C: accounts hold thousands of resources, not millions) and
- * the sweep that takes images past their ECR rescan duration out of
- * continuous monitoring.
+ * resources.c: coverage (every resource with its scan status, ListCoverage
+ * and ListCoverageStatistics, filtered in C: accounts hold thousands of
+ * resources, not millions) and the sweep that takes images past their ECR
+ * rescan duration out of continuous monitoring. Stored inventories live in
+ * inventory.c.
  */
 #include "store/store_int.h"
 
@@ -56,144 +56,6 @@ out:
     st_finalize(st);
     json_decref(detail);
     json_decref(res);
-    return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Inventories                                                              */
-
-enum ks_code
-ks_store_inventory_put(struct ks_store *s, const char *account_id, enum ks_findings_rtype rtype,
-                       const char *resource_id, const json_t *resource, const char *format,
-                       const void *doc, size_t len, int64_t now_ms, struct ks_err *err)
-{
-    struct st_stmt *st = NULL;
-    json_t *r = NULL;
-    char *text = NULL, hash[65];
-    struct ks_account acc;
-    int64_t pushed = -1;
-    bool created;
-    enum ks_code rc;
-
-    if ((rc = ks_store_account_get(s, account_id, &acc, err)) != KS_OK)
-        return rc;
-    if (resource_id == NULL || resource_id[0] == '\0' || strlen(resource_id) > 1024)
-        return ks_err_set(err, KS_EINVAL, "store: resource id must be 1 to 1024 bytes");
-    if ((unsigned)rtype >= KS_RT_COUNT)
-        return ks_err_set(err, KS_EINVAL, "store: unknown resource type");
-    r = json_is_object(resource) ? json_deep_copy(resource) : json_object();
-    if (r == NULL ||
-        json_object_set_new(r, "type", json_string(ks_findings_rtype_aws(rtype))) != 0 ||
-        json_object_set_new(r, "id", json_string(resource_id)) != 0 ||
-        (text = json_dumps(r, JSON_COMPACT)) == NULL) {
-        rc = ks_err_set(err, KS_ENOMEM, "store: out of memory");
-        goto out;
-    }
-    if (ks_findings_parse_time(json_object_get(json_object_get(json_object_get(r, "details"),
-                                                               "awsEcrContainerImage"),
-                                               "pushedAt"),
-                               &pushed) != KS_OK)
-        pushed = -1;
-    ks_sha256_hex(doc, len, hash);
-    if ((rc = st_begin(s->db, true, err)) != KS_OK)
-        goto out;
-    if ((rc = st_prepare(s->db,
-                         "INSERT INTO resources (account_id, resource_id, resource_type, resource,"
-                         " scan_status, scan_reason, created_at, updated_at, eligible_from,"
-                         " evaluations) VALUES (?, ?, ?, ?, 'ACTIVE', 'PENDING_INITIAL_SCAN',"
-                         " ?, ?, ?, 0) ON CONFLICT (account_id, resource_id) DO NOTHING",
-                         &st, err)) != KS_OK)
-        goto out;
-    st_bind_text(st, 1, account_id);
-    st_bind_text(st, 2, resource_id);
-    st_bind_text(st, 3, ks_findings_rtype_name(rtype));
-    st_bind_text(st, 4, text);
-    st_bind_int(st, 5, now_ms);
-    st_bind_int(st, 6, now_ms);
-    st_bind_int(st, 7, pushed >= 0 ? pushed : now_ms);
-    if ((rc = st_run(st, err)) != KS_OK)
-        goto out;
-    created = st_changes(s->db) > 0;
-    st_finalize(st);
-    st = NULL;
-    if (!created) {
-        if ((rc = st_prepare(s->db,
-                             "UPDATE resources SET resource_type = ?, resource = ?, updated_at = ?"
-                             " WHERE account_id = ? AND resource_id = ?",
-                             &st, err)) != KS_OK)
-            goto out;
-        st_bind_text(st, 1, ks_findings_rtype_name(rtype));
-        st_bind_text(st, 2, text);
-        st_bind_int(st, 3, now_ms);
-        st_bind_text(st, 4, account_id);
-        st_bind_text(st, 5, resource_id);
-        if ((rc = st_run(st, err)) != KS_OK)
-            goto out;
-        st_finalize(st);
-        st = NULL;
-    }
-    if ((rc = st_prepare(s->db,
-                         "INSERT INTO inventories (account_id, resource_id, format, sha256, size,"
-                         " received_at, document) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                         " ON CONFLICT (account_id, resource_id) DO UPDATE SET"
-                         " format = excluded.format, sha256 = excluded.sha256,"
-                         " size = excluded.size, received_at = excluded.received_at,"
-                         " document = excluded.document",
-                         &st, err)) != KS_OK)
-        goto out;
-    st_bind_text(st, 1, account_id);
-    st_bind_text(st, 2, resource_id);
-    st_bind_text(st, 3, format ? format : "kensa-inventory");
-    st_bind_text(st, 4, hash);
-    st_bind_int(st, 5, (int64_t)len);
-    st_bind_int(st, 6, now_ms);
-    st_bind_blob(st, 7, doc, len);
-    if ((rc = st_run(st, err)) != KS_OK)
-        goto out;
-    if (created && (rc = st_coverage_event(s, account_id, resource_id, now_ms, err)) != KS_OK)
-        goto out;
-    rc = st_commit(s->db, err);
-out:
-    st_finalize(st);
-    if (rc != KS_OK)
-        st_rollback(s->db);
-    json_decref(r);
-    ks_free(text);
-    return rc;
-}
-
-enum ks_code
-ks_store_inventory_get(struct ks_store *s, const char *account_id, const char *resource_id,
-                       struct ks_buf *buf, char format[32], int64_t *received_ms,
-                       struct ks_err *err)
-{
-    struct st_stmt *st = NULL;
-    bool row;
-    enum ks_code rc;
-
-    if ((rc = st_check_account_id(account_id, err)) != KS_OK)
-        return rc;
-    if ((rc = st_prepare(s->db,
-                         "SELECT format, received_at, document FROM inventories"
-                         " WHERE account_id = ? AND resource_id = ?",
-                         &st, err)) != KS_OK)
-        return rc;
-    st_bind_text(st, 1, account_id);
-    st_bind_text(st, 2, resource_id);
-    if ((rc = st_step(st, &row, err)) != KS_OK)
-        goto out;
-    if (!row) {
-        rc = ks_err_set(err, KS_ENOTFOUND, "store: no inventory for '%.200s'", resource_id);
-        goto out;
-    }
-    snprintf(format, 32, "%s", st_col_text(st, 0));
-    *received_ms = st_col_int(st, 1);
-    ks_buf_append(buf, st_col_blob(st, 2), st_col_bytes(st, 2));
-    if ((rc = ks_buf_err(buf)) != KS_OK)
-        rc = ks_err_set(err, rc, "store: inventory of '%.200s' over the buffer limit",
-                        resource_id);
-out:
-    st_finalize(st);
     return rc;
 }
 

@@ -1,9 +1,9 @@
 /*
  * schema.c: the store's tables and their migrations. Each migration is one
  * script applied in a transaction; `meta.schema_version` records the last.
- * Scripts use portable types; @BLOB@ and @SERIAL@ are the only dialect
- * words (BLOB / INTEGER PRIMARY KEY AUTOINCREMENT for SQLite, BYTEA /
- * BIGSERIAL PRIMARY KEY for PostgreSQL).
+ * Scripts use portable types; @BLOB@, @SERIAL@ and @WITHOUT_ROWID@ are the
+ * only dialect words (BLOB / INTEGER PRIMARY KEY AUTOINCREMENT / WITHOUT
+ * ROWID for SQLite, BYTEA / BIGSERIAL PRIMARY KEY / nothing for PostgreSQL).
  */
 #include "store/store_int.h"
 
@@ -238,6 +238,37 @@ static const char *const migrations[] = {
     "  usage_type TEXT NOT NULL,"
     "  total DOUBLE PRECISION NOT NULL,"
     "  PRIMARY KEY (account_id, month, usage_type));",
+
+    /*
+     * 2: continuous evaluation. Every stored inventory is indexed by the
+     * lookups the matcher makes (ecosystem family, release, normalised
+     * name), so that a DB update's change set selects the resources to
+     * re-evaluate with a query. Keys and inventories get integer ids: the
+     * index holds a pair of integers per package (10k inventories of 300
+     * packages are 3M rows).
+     */
+    "CREATE TABLE package_keys ("
+    "  key_id @SERIAL@,"
+    "  ecosystem TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  release TEXT NOT NULL,"
+    "  UNIQUE (ecosystem, name, release));"
+    "CREATE TABLE inventory_refs ("
+    "  ref @SERIAL@,"
+    "  account_id TEXT NOT NULL,"
+    "  resource_id TEXT NOT NULL,"
+    "  UNIQUE (account_id, resource_id));"
+    "CREATE TABLE inventory_packages ("
+    "  key_id BIGINT NOT NULL,"
+    "  ref BIGINT NOT NULL,"
+    "  PRIMARY KEY (key_id, ref))@WITHOUT_ROWID@;"
+    "CREATE INDEX inventory_packages_ref ON inventory_packages(ref);"
+    "ALTER TABLE inventories ADD COLUMN os_ecosystem TEXT;"
+    "ALTER TABLE inventories ADD COLUMN os_release TEXT;"
+    "ALTER TABLE inventories ADD COLUMN packages BIGINT;"
+    "CREATE INDEX inventories_os ON inventories(os_ecosystem, os_release);"
+    "ALTER TABLE scan_jobs ADD COLUMN result TEXT;"
+    "CREATE INDEX findings_vuln_any ON findings(vulnerability_id, lifecycle);",
 };
 
 int
@@ -255,6 +286,7 @@ render_script(enum st_dialect d, const char *script, struct ks_buf *out, struct 
     } words[] = {
         {"@BLOB@", "BLOB", "BYTEA"},
         {"@SERIAL@", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
+        {"@WITHOUT_ROWID@", " WITHOUT ROWID", ""},
     };
     const char *p = script;
 

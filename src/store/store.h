@@ -139,18 +139,105 @@ int ks_store_rescan_days(const char *duration);
 /* Resources and inventories                                                */
 
 /*
- * Store the inventory document of a resource (opaque: the JSON of `kensa sbom
- * --format json`), creating the resource (coverage ACTIVE, PENDING_INITIAL_SCAN)
- * if new. `resource` is an Inspector2 Resource document (details, tags) or NULL.
+ * A stored inventory: the document (opaque here: Kensa's inventory JSON,
+ * what `kensa sbom --format json` writes) and its index: the lookups the
+ * matcher makes for its packages (ks_match_package_key), by which a DB
+ * update's change set selects the resources to re-evaluate.
+ */
+struct ks_store_pkg_key {
+    const char *ecosystem; /* family without release: "Debian", "npm" */
+    const char *release;   /* "12", "v3.19"; "" for language packages (any release) */
+    const char *name;      /* normalised package name */
+};
+
+struct ks_store_inventory {
+    const char *format;        /* "kensa-inventory" (NULL: that) */
+    const void *doc;
+    size_t len;
+    const struct ks_store_pkg_key *keys; /* duplicates are fine */
+    size_t n_keys;
+    const char *os_ecosystem;  /* the distribution's family ("Debian") or NULL */
+    const char *os_release;    /* its release ("12") or NULL */
+    size_t packages;           /* packages in the document */
+};
+
+/* Named limits of an inventory's index. */
+#define KS_STORE_MAX_KEYS      200000
+#define KS_STORE_MAX_KEY_BYTES 1024
+
+/*
+ * Store the inventory of a resource and its index, replacing the previous
+ * one, creating the resource (coverage ACTIVE, PENDING_INITIAL_SCAN) if new.
+ * `resource` is an Inspector2 Resource document (details, tags) or NULL.
+ * KS_EINVAL for a key over the limits.
  */
 enum ks_code ks_store_inventory_put(struct ks_store *s, const char *account_id,
                                     enum ks_findings_rtype rtype, const char *resource_id,
-                                    const json_t *resource, const char *format, const void *doc,
-                                    size_t len, int64_t now_ms, struct ks_err *err);
+                                    const json_t *resource, const struct ks_store_inventory *inv,
+                                    int64_t now_ms, struct ks_err *err);
 /* The stored inventory into buf (appended). KS_ENOTFOUND when none. */
 enum ks_code ks_store_inventory_get(struct ks_store *s, const char *account_id,
                                     const char *resource_id, struct ks_buf *buf,
                                     char format[32], int64_t *received_ms, struct ks_err *err);
+
+/* What is known about a stored inventory besides its document. */
+struct ks_store_inventory_meta {
+    enum ks_findings_rtype rtype;
+    char format[32];
+    char sha256[65];         /* of the document */
+    int64_t received_ms;
+    char scan_status[16];    /* the resource's coverage now */
+    char scan_reason[48];
+    json_t *resource;        /* owned: the recorded Resource document */
+};
+void ks_store_inventory_meta_release(struct ks_store_inventory_meta *m);
+/* The stored inventory (document appended to doc) and its meta. KS_ENOTFOUND when none. */
+enum ks_code ks_store_inventory_load(struct ks_store *s, const char *account_id,
+                                     const char *resource_id, struct ks_store_inventory_meta *meta,
+                                     struct ks_buf *doc, struct ks_err *err);
+
+/*
+ * Selections of resources with a stored inventory, for re-evaluation. fn is
+ * called once per resource while the query runs: it must not use the store
+ * handle (collect, then work). A code other than KS_OK from fn stops the
+ * walk and is returned.
+ */
+typedef enum ks_code (*ks_store_resource_fn)(void *ctx, const char *account_id,
+                                             const char *resource_id, struct ks_err *err);
+/* Resources whose inventory holds the package (a key with release "" matches every release). */
+enum ks_code ks_store_resources_with_package(struct ks_store *s, const struct ks_store_pkg_key *key,
+                                             ks_store_resource_fn fn, void *ctx,
+                                             struct ks_err *err);
+/* Resources with an ACTIVE (or SUPPRESSED) finding for the vulnerability (a CVE's rescoring). */
+enum ks_code ks_store_resources_with_vuln(struct ks_store *s, const char *vuln_id,
+                                          ks_store_resource_fn fn, void *ctx, struct ks_err *err);
+/* Resources whose coverage is UNSUPPORTED_OS on that distribution (family, release). */
+enum ks_code ks_store_resources_unsupported_os(struct ks_store *s, const char *os_ecosystem,
+                                               const char *os_release, ks_store_resource_fn fn,
+                                               void *ctx, struct ks_err *err);
+/* Every resource with an inventory (open_findings: only those with open findings). */
+enum ks_code ks_store_resources_all(struct ks_store *s, bool open_findings,
+                                    ks_store_resource_fn fn, void *ctx, struct ks_err *err);
+/* How many inventories are stored (all accounts). */
+enum ks_code ks_store_inventory_count(struct ks_store *s, int64_t *n, struct ks_err *err);
+
+/*
+ * Hosts whose inventory was last received before now - stale_ms leave
+ * continuous monitoring until a new one arrives: coverage INACTIVE /
+ * STALE_INVENTORY (their findings stay as last evaluated), coverage events
+ * written. *n counts resources.
+ */
+enum ks_code ks_store_mark_stale(struct ks_store *s, int64_t now_ms, int64_t stale_ms, size_t *n,
+                                 struct ks_err *err);
+
+/*
+ * The vulnerability DB the stored findings were last evaluated against
+ * (its lineage and update sequence number). *found false when never.
+ */
+enum ks_code ks_store_vulndb_state_get(struct ks_store *s, char lineage[64], uint64_t *seq,
+                                       bool *found, struct ks_err *err);
+enum ks_code ks_store_vulndb_state_set(struct ks_store *s, const char *lineage, uint64_t seq,
+                                       struct ks_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* Finding lifecycle                                                        */
@@ -167,6 +254,12 @@ struct ks_store_evaluation {
     const json_t *resource; /* Resource document; NULL: the first finding's resources[0] */
     json_t *findings;       /* array; normalised in place (ARN, account, resource type) */
     int64_t now_ms;
+    /* Optional: */
+    const struct ks_store_inventory *inventory; /* stored with the evaluation, atomically */
+    const char *inventory_sha256; /* without inventory: apply only while the stored */
+                                  /* inventory has this digest (else KS_ECONFLICT) */
+    const char *scan_status;      /* coverage afterwards; NULL: ACTIVE */
+    const char *scan_reason;      /* NULL: SUCCESSFUL */
 };
 
 struct ks_store_eval_result {
@@ -188,13 +281,16 @@ struct ks_store_eval_result {
  * - a CLOSED finding produced again is re-opened (ACTIVE);
  * - ACTIVE/SUPPRESSED findings of the resource not produced are CLOSED;
  * - SUPPRESS filters are applied to the resource's findings;
- * - the resource is recorded (coverage ACTIVE/SUCCESSFUL, lastScannedAt);
+ * - the resource is recorded (coverage ACTIVE/SUCCESSFUL or what scan_status
+ *   and scan_reason say, lastScannedAt), with its inventory when given;
  * - an "Inspector2 Finding" event is written for every created, updated
  *   (severity, score or status change) and closed finding, plus an
  *   "Inspector2 Scan" event, in the same transaction.
  * KS_EINVAL (err names the finding and member) for an invalid document or
  * one of another resource; KS_ECONFLICT when the resource's scan type is
- * disabled for the account; KS_ENOTFOUND for an unknown account.
+ * disabled for the account, the image past its rescan duration, or the
+ * stored inventory no longer the one inventory_sha256 names; KS_ENOTFOUND
+ * for an unknown account.
  */
 enum ks_code ks_store_apply_evaluation(struct ks_store *s, const struct ks_store_evaluation *ev,
                                        struct ks_store_eval_result *res, struct ks_err *err);
@@ -417,6 +513,7 @@ struct ks_store_job {
     char kind[32];       /* "evaluate", "scan-image", "scan-path", … */
     char status[16];     /* QUEUED, RUNNING, SUCCEEDED, FAILED */
     json_t *payload;     /* owned */
+    json_t *result;      /* owned; NULL until finished with one */
     char error[256];
     int64_t created_ms, started_ms, finished_ms;
 };
@@ -430,6 +527,10 @@ enum ks_code ks_store_job_claim(struct ks_store *s, int64_t now_ms, int64_t stal
                                 struct ks_store_job *out, bool *found, struct ks_err *err);
 enum ks_code ks_store_job_finish(struct ks_store *s, const char *job_id, bool ok,
                                  const char *error, int64_t now_ms, struct ks_err *err);
+/* Finish with a result document (kept with the job; may be NULL). */
+enum ks_code ks_store_job_finish_result(struct ks_store *s, const char *job_id, bool ok,
+                                        const char *error, const json_t *result, int64_t now_ms,
+                                        struct ks_err *err);
 enum ks_code ks_store_job_get(struct ks_store *s, const char *account_id, const char *job_id,
                               struct ks_store_job *out, struct ks_err *err);
 
@@ -496,6 +597,12 @@ enum ks_code ks_store_changelog_done(struct ks_store *s, int64_t change_id, int6
                                      int64_t now_ms, struct ks_err *err);
 /* The db_id of the newest change recorded, into out ("" when none). */
 enum ks_code ks_store_changelog_last(struct ks_store *s, char *out, size_t cap,
+                                     struct ks_err *err);
+/*
+ * The newest `limit` changes, newest first: a new array of {changeId, dbId,
+ * changeSet, recordedAt, evaluatedAt, resourcesEvaluated} (times RFC 3339).
+ */
+enum ks_code ks_store_changelog_list(struct ks_store *s, size_t limit, json_t **out,
                                      struct ks_err *err);
 
 /* ------------------------------------------------------------------------ */

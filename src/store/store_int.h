@@ -132,6 +132,12 @@ enum ks_code st_close_findings(struct ks_store *s, const char *account_id,
 enum ks_code st_where_criteria(struct st_sql *q, const struct ks_criteria *c,
                                bool suppression_mode, struct ks_err *err);
 
+/* inventory.c: check an inventory's index before a transaction; write it inside one. */
+enum ks_code st_inventory_check(const struct ks_store_inventory *inv, struct ks_err *err);
+enum ks_code st_inventory_write(struct ks_store *s, const char *account_id,
+                                const char *resource_id, const struct ks_store_inventory *inv,
+                                int64_t now_ms, struct ks_err *err);
+
 /* resources.c: coverage event for a resource's current scan status. */
 enum ks_code st_coverage_event(struct ks_store *s, const char *account_id,
                                const char *resource_id, int64_t now_ms, struct ks_err *err);

@@ -156,8 +156,7 @@ seed(struct ks_store *s, char acc[13], int64_t now)
     memcpy(acc, a.account_id, 13);
     CHECK_OK(ks_file_read("../../fixtures/findings/host.json", 1 << 20, &b, &err));
     CHECK_OK(ks_json_parse(b.data, b.len, "host.json", &doc, &err));
-    ev = (struct ks_store_evaluation){acc, KS_RT_HOST, "i-0a1b2c3d4e5f60001", NULL,
-                                      json_object_get(doc, "findings"), now};
+    ev = (struct ks_store_evaluation){.account_id = acc, .rtype = KS_RT_HOST, .resource_id = "i-0a1b2c3d4e5f60001", .resource = NULL, .findings = json_object_get(doc, "findings"), .now_ms = now};
     CHECK_OK(ks_store_apply_evaluation(s, &ev, NULL, &err));
     json_decref(doc);
     ks_buf_release(&b);

@@ -352,6 +352,40 @@ finding_for(const json_t *doc, const char *vuln)
     return NULL;
 }
 
+/* The index keys stand for exactly the lookups the matcher makes. */
+static void
+test_package_keys(void)
+{
+    struct ks_arena *a = ks_arena_new(0);
+    struct ks_inventory *inv = make_inventory(a);
+    struct ks_buf got = KS_BUF_INIT(1 << 16);
+    bool oom = false;
+
+    for (size_t i = 0; i < inv->n_pkgs; i++) {
+        struct ks_match_key k;
+
+        if (!ks_match_package_key(inv->pkgs[i], a, &k, &oom)) {
+            CHECK(!oom);
+            continue;
+        }
+        ks_buf_appendf(&got, "%s|%s|%s\n", k.ecosystem, k.release, k.name);
+    }
+    /* Source packages for Debian; language packages without release; the dpkg-owned */
+    /* pyyaml 5.3, the unpinned npm package and bash of a Debian:13 (matched: has data */
+    /* is asked later) as the matcher treats them. */
+    CHECK_STR(got.data, "Debian|12|gcc-12\n"
+                        "Debian|12|linux\n"
+                        "Debian|12|linux\n"
+                        "Debian|12|openssl\n"
+                        "Debian|12|pyyaml\n"
+                        "Debian|12|zlib\n"
+                        "Debian|13|bash\n"
+                        "PyPI||pyyaml\n"
+                        "npm||left-pad\n");
+    ks_buf_release(&got);
+    ks_arena_free(a);
+}
+
 static struct ks_scan *
 scan_with(struct ks_scan_opts *o)
 {
@@ -405,6 +439,9 @@ test_scan_document(void)
     CHECK(f != NULL && strcmp(ks_json_str(f, "matchStatus"), "UNKNOWN") == 0);
     CHECK_STR(ks_json_str(f, "severity"), "UNTRIAGED");
     CHECK(ks_scan_gate(scan, KS_RSEV_CRITICAL, false));
+    /* The resource every finding names is kept for the server (also with no findings). */
+    CHECK_STR(ks_json_str(scan->resource, "id"), "testroot");
+    CHECK(json_object_get(ks_json_obj(scan->resource, "details"), "awsEc2Instance") != NULL);
     CHECK(scan->stats.unknown == 1);
     ks_scan_free(scan);
 
@@ -493,5 +530,5 @@ test_bad_rules(void)
     ks_arena_free(a);
 }
 
-KS_TEST_MAIN(KS_TEST(test_vuln_ids), KS_TEST(test_match_rules), KS_TEST(test_match_all_kernels),
+KS_TEST_MAIN(KS_TEST(test_vuln_ids), KS_TEST(test_match_rules), KS_TEST(test_package_keys), KS_TEST(test_match_all_kernels),
              KS_TEST(test_scan_document), KS_TEST(test_scan_suppression), KS_TEST(test_bad_rules))

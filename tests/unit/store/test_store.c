@@ -68,7 +68,8 @@ apply(struct ks_store *s, const char *acc, enum ks_findings_rtype rt, const char
       json_t *findings, int64_t now, struct ks_store_eval_result *res)
 {
     char r[1100];
-    struct ks_store_evaluation ev = {acc, rt, r, NULL, findings, now};
+    struct ks_store_evaluation ev = {.account_id = acc, .rtype = rt, .resource_id = r,
+                                   .findings = findings, .now_ms = now};
     struct ks_err err = KS_ERR_INIT;
     enum ks_code rc;
 
@@ -203,7 +204,7 @@ test_open_and_keys(void)
     CHECK(!contains(dbfile.data, dbfile.len, secret));
     CHECK(contains(dbfile.data, dbfile.len, k.access_key_id));
     ks_buf_release(&dbfile);
-    CHECK_INT(ks_store_schema_version(), 1);
+    CHECK_INT(ks_store_schema_version(), 2);
 }
 
 static void
@@ -302,34 +303,33 @@ test_evaluation_refusals(void)
 
     CHECK_OK(ks_store_account_create(s, "", T0, &a, &err));
     /* A finding of another resource. */
-    ev = (struct ks_store_evaluation){a.account_id, KS_RT_HOST, "other-host", NULL,
-                                      json_deep_copy(f), T0};
+    ev = (struct ks_store_evaluation){.account_id = a.account_id, .rtype = KS_RT_HOST, .resource_id = "other-host", .resource = NULL, .findings = json_deep_copy(f), .now_ms = T0};
     CHECK_INT(ks_store_apply_evaluation(s, &ev, NULL, &err), KS_EINVAL);
     CHECK(strstr(err.msg, "not the evaluated HOST 'other-host'") != NULL);
     json_decref(ev.findings);
     /* The same id twice. */
     dup = json_deep_copy(f);
     json_array_append(dup, json_array_get(dup, 0));
-    ev = (struct ks_store_evaluation){a.account_id, KS_RT_HOST, rid_of(f), NULL, dup, T0};
+    ev = (struct ks_store_evaluation){.account_id = a.account_id, .rtype = KS_RT_HOST, .resource_id = rid_of(f), .resource = NULL, .findings = dup, .now_ms = T0};
     CHECK_INT(ks_store_apply_evaluation(s, &ev, NULL, &err), KS_EINVAL);
     CHECK(strstr(err.msg, "appears twice") != NULL);
     json_decref(dup);
     /* An invalid document names the finding and member; nothing was stored. */
     bad = json_deep_copy(f);
     json_object_set_new(json_array_get(bad, 2), "severity", json_string("SEVERE"));
-    ev = (struct ks_store_evaluation){a.account_id, KS_RT_HOST, rid_of(f), NULL, bad, T0};
+    ev = (struct ks_store_evaluation){.account_id = a.account_id, .rtype = KS_RT_HOST, .resource_id = rid_of(f), .resource = NULL, .findings = bad, .now_ms = T0};
     CHECK_INT(ks_store_apply_evaluation(s, &ev, NULL, &err), KS_EINVAL);
     CHECK(strstr(err.msg, "findings[2]") != NULL && strstr(err.msg, "severity") != NULL);
     CHECK_INT(count(s, a.account_id, "{}"), 0);
     json_decref(bad);
     /* Unknown account. */
-    ev = (struct ks_store_evaluation){"123456789012", KS_RT_HOST, rid_of(f), NULL, f, T0};
+    ev = (struct ks_store_evaluation){.account_id = "123456789012", .rtype = KS_RT_HOST, .resource_id = rid_of(f), .resource = NULL, .findings = f, .now_ms = T0};
     CHECK_INT(ks_store_apply_evaluation(s, &ev, NULL, &err), KS_ENOTFOUND);
     /* Disabled scan type: refused, and disabling closed what was there. */
     CHECK_OK(apply(s, a.account_id, KS_RT_HOST, rid_of(f), json_deep_copy(f), T0, NULL));
     CHECK_OK(ks_store_scan_types_set(s, a.account_id, 1u << KS_SCAN_EC2, KS_DISABLED, T0 + 1,
                                      &err));
-    ev = (struct ks_store_evaluation){a.account_id, KS_RT_HOST, rid_of(f), NULL, f, T0 + 2};
+    ev = (struct ks_store_evaluation){.account_id = a.account_id, .rtype = KS_RT_HOST, .resource_id = rid_of(f), .resource = NULL, .findings = f, .now_ms = T0 + 2};
     CHECK_INT(ks_store_apply_evaluation(s, &ev, NULL, &err), KS_ECONFLICT);
     CHECK(strstr(err.msg, "disabled") != NULL);
     CHECK_INT(count(s, a.account_id, "{\"findingStatus\":[{\"comparison\":\"EQUALS\","
@@ -858,7 +858,21 @@ test_reports_and_jobs(void)
     CHECK_OK(ks_store_job_finish(s, job, true, NULL, T0 + 3, &err));
     CHECK_OK(ks_store_job_get(s, a.account_id, job, &j, &err));
     CHECK_STR(j.status, "SUCCEEDED");
+    CHECK(j.result == NULL);
     ks_store_job_release(&j);
+    /* A job finished with a result keeps it. */
+    {
+        json_t *result = json_pack("{s:i}", "created", 3);
+
+        CHECK_OK(ks_store_job_add(s, a.account_id, "scan-path", NULL, T0, job, &err));
+        CHECK_OK(ks_store_job_finish_result(s, job, false, "boom", result, T0 + 3, &err));
+        CHECK_OK(ks_store_job_get(s, a.account_id, job, &j, &err));
+        CHECK_STR(j.status, "FAILED");
+        CHECK_STR(j.error, "boom");
+        CHECK_INT(json_integer_value(json_object_get(j.result, "created")), 3);
+        ks_store_job_release(&j);
+        json_decref(result);
+    }
     json_decref(dest);
     ks_store_free(s);
 }
@@ -903,7 +917,9 @@ test_alloc_failures(void)
     CHECK_OK(ks_store_account_create(s, "", T0, &a, &err));
     for (n = 1; n < 5000; n++) {
         json_t *copy = json_deep_copy(f);
-        struct ks_store_evaluation ev = {a.account_id, KS_RT_CONTAINER_IMAGE, rid, NULL, copy, T0};
+        struct ks_store_evaluation ev = {.account_id = a.account_id,
+                                         .rtype = KS_RT_CONTAINER_IMAGE, .resource_id = rid,
+                                         .findings = copy, .now_ms = T0};
         enum ks_code rc;
 
         ks_alloc_fail_at(n);
@@ -987,8 +1003,10 @@ test_inventory_and_changelog(void)
 
     CHECK_OK(ks_store_account_create(s, "", T0, &a, &err));
     CHECK_OK(ks_store_outbox_target(s, "t", T0, &err));
-    CHECK_OK(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "web-01", NULL, "kensa-inventory",
-                                    inv, sizeof(inv) - 1, T0, &err));
+    struct ks_store_inventory si = {"kensa-inventory", inv, sizeof(inv) - 1, NULL, 0, NULL, NULL, 1};
+    struct ks_store_inventory empty = {NULL, "{}", 2, NULL, 0, NULL, NULL, 0};
+
+    CHECK_OK(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "web-01", NULL, &si, T0, &err));
     CHECK_OK(ks_store_inventory_get(s, a.account_id, "web-01", &b, fmt, &at, &err));
     CHECK_STR(b.data, inv);
     CHECK_STR(fmt, "kensa-inventory");
@@ -1003,8 +1021,8 @@ test_inventory_and_changelog(void)
     CHECK_INT(ks_store_inventory_get(s, "000000000000", "web-01", &b, fmt, &at, &err),
               KS_ENOTFOUND);
     /* A second push replaces it and is no new resource. */
-    CHECK_OK(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "web-01", NULL, NULL, "{}", 2,
-                                    T0 + 1, &err));
+    CHECK_OK(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "web-01", NULL, &empty, T0 + 1,
+                                    &err));
     CHECK_INT(pending(s, "t"), 1);
     ks_buf_release(&b);
 
@@ -1020,7 +1038,156 @@ test_inventory_and_changelog(void)
     ks_store_free(s);
 }
 
-KS_TEST_MAIN(KS_TEST(test_open_and_keys), KS_TEST(test_inventory_and_changelog), KS_TEST(test_multi_process_visibility), KS_TEST(test_lifecycle),
+
+/* Collect "account/resource" of each selected resource, sorted, into a buffer. */
+static enum ks_code
+collect_ref(void *ctx, const char *account_id, const char *resource_id, struct ks_err *err)
+{
+    struct ks_buf *b = ctx;
+
+    (void)err;
+    (void)account_id;
+    if (b->len > 0)
+        ks_buf_putc(b, ' ');
+    ks_buf_appends(b, resource_id);
+    return ks_buf_err(b);
+}
+
+static const char *
+with_package(struct ks_store *s, struct ks_buf *b, const char *eco, const char *rel,
+             const char *name)
+{
+    struct ks_store_pkg_key k = {eco, rel, name};
+    struct ks_err err = KS_ERR_INIT;
+
+    ks_buf_reset(b);
+    CHECK_OK(ks_store_resources_with_package(s, &k, collect_ref, b, &err));
+    return b->data;
+}
+
+static void
+test_inventory_index(void)
+{
+    struct ks_store *s = open_store();
+    struct ks_err err = KS_ERR_INIT;
+    struct ks_account a, other;
+    struct ks_buf b = KS_BUF_INIT(1 << 16), doc = KS_BUF_INIT(1 << 16);
+    struct ks_store_inventory_meta m;
+    struct ks_store_eval_result res;
+    struct ks_store_page page = {0, 10};
+    static const struct ks_store_pkg_key web_keys[] = {
+        {"Debian", "12", "openssl"}, {"Debian", "12", "curl"}, {"npm", "", "lodash"},
+        {"Debian", "12", "openssl"}, /* duplicates are fine */
+    };
+    static const struct ks_store_pkg_key db_keys[] = {{"Debian", "11", "openssl"}};
+    static const struct ks_store_pkg_key new_keys[] = {{"Debian", "12", "zlib"}};
+    struct ks_store_inventory web = {NULL, "{\"v\":1}", 7, web_keys, 4, "Debian", "12", 3};
+    struct ks_store_inventory db = {NULL, "{\"v\":2}", 7, db_keys, 1, "Debian", "11", 1};
+    struct ks_store_inventory web2 = {NULL, "{\"v\":3}", 7, new_keys, 1, "Debian", "12", 1};
+    struct ks_store_pkg_key bad_key = {"Debian", "12", ""};
+    struct ks_store_inventory bad = {NULL, "{}", 2, &bad_key, 1, NULL, NULL, 1};
+    char lineage[64];
+    uint64_t seq = 0;
+    bool found = true;
+    int64_t n = 0;
+    size_t stale = 0;
+    json_t *cov = NULL, *log = NULL, *none;
+    struct ks_store_evaluation ev;
+    bool more;
+
+    CHECK_OK(ks_store_account_create(s, "", T0, &a, &err));
+    CHECK_OK(ks_store_account_create(s, "", T0, &other, &err));
+    CHECK_OK(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "web", NULL, &web, T0, &err));
+    CHECK_OK(ks_store_inventory_put(s, other.account_id, KS_RT_HOST, "db", NULL, &db, T0, &err));
+    CHECK_INT(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "x", NULL, &bad, T0, &err),
+              KS_EINVAL);
+    CHECK_OK(ks_store_inventory_count(s, &n, &err));
+    CHECK_INT(n, 2);
+    /* A change names a package: only the inventories holding it, in that release. */
+    CHECK_STR(with_package(s, &b, "Debian", "12", "openssl"), "web");
+    CHECK_STR(with_package(s, &b, "Debian", "11", "openssl"), "db");
+    CHECK_STR(with_package(s, &b, "Debian", "", "openssl"), "db web");
+    CHECK_STR(with_package(s, &b, "Debian", "12", "zlib"), "");
+    /* Language keys have no release: a change of any release meets them. */
+    CHECK_STR(with_package(s, &b, "npm", "", "lodash"), "web");
+    CHECK_STR(with_package(s, &b, "npm", "whatever", "lodash"), "web");
+    CHECK_STR(with_package(s, &b, "PyPI", "", "lodash"), "");
+    /* A new inventory replaces the index. */
+    CHECK_OK(ks_store_inventory_put(s, a.account_id, KS_RT_HOST, "web", NULL, &web2, T0 + 1,
+                                    &err));
+    CHECK_STR(with_package(s, &b, "Debian", "12", "openssl"), "");
+    CHECK_STR(with_package(s, &b, "Debian", "12", "zlib"), "web");
+    CHECK_OK(ks_store_inventory_load(s, a.account_id, "web", &m, &doc, &err));
+    CHECK_STR(doc.data, "{\"v\":3}");
+    CHECK_STR(m.scan_reason, "PENDING_INITIAL_SCAN");
+    CHECK(m.rtype == KS_RT_HOST && m.received_ms == T0 + 1 && strlen(m.sha256) == 64);
+    ks_buf_reset(&b);
+    CHECK_OK(ks_store_resources_all(s, false, collect_ref, &b, &err));
+    CHECK(strcmp(b.data, "web db") == 0 || strcmp(b.data, "db web") == 0); /* by account id */
+
+    /* An evaluation that carries its inventory stores both, with its coverage state. */
+    none = json_array();
+    ev = (struct ks_store_evaluation){.account_id = a.account_id, .rtype = KS_RT_HOST,
+                                      .resource_id = "web", .findings = none, .now_ms = T0 + 2,
+                                      .inventory = &web, .scan_status = "INACTIVE",
+                                      .scan_reason = "UNSUPPORTED_OS"};
+    CHECK_OK(ks_store_apply_evaluation(s, &ev, &res, &err));
+    CHECK_STR(with_package(s, &b, "Debian", "12", "openssl"), "web");
+    ks_buf_reset(&b);
+    CHECK_OK(ks_store_resources_unsupported_os(s, "Debian", "12", collect_ref, &b, &err));
+    CHECK_STR(b.data, "web");
+    ks_buf_reset(&b);
+    CHECK_OK(ks_store_resources_unsupported_os(s, "Debian", "11", collect_ref, &b, &err));
+    CHECK_STR(b.data, "");
+    CHECK_OK(ks_store_coverage_list(s, a.account_id, NULL, &page, T0 + 2, &cov, &more, &err));
+    CHECK_STR(ks_json_str(ks_json_obj(json_array_get(cov, 0), "scanStatus"), "reason"),
+              "UNSUPPORTED_OS");
+    json_decref(cov);
+    /* Unknown coverage states are refused. */
+    ev.scan_reason = "WHATEVER";
+    CHECK_INT(ks_store_apply_evaluation(s, &ev, NULL, &err), KS_EINVAL);
+    /* A re-evaluation made from an older inventory loses. */
+    ev.inventory = NULL;
+    ev.scan_status = ev.scan_reason = NULL;
+    ev.inventory_sha256 = m.sha256; /* web2's digest; web is stored now */
+    CHECK_INT(ks_store_apply_evaluation(s, &ev, NULL, &err), KS_ECONFLICT);
+    ks_store_inventory_meta_release(&m);
+    ks_buf_reset(&doc);
+    CHECK_OK(ks_store_inventory_load(s, a.account_id, "web", &m, &doc, &err));
+    ev.inventory_sha256 = m.sha256;
+    CHECK_OK(ks_store_apply_evaluation(s, &ev, NULL, &err));
+    ks_store_inventory_meta_release(&m);
+    json_decref(none);
+    /* Other accounts' inventories are not loadable. */
+    ks_buf_reset(&doc);
+    CHECK_INT(ks_store_inventory_load(s, other.account_id, "web", &m, &doc, &err), KS_ENOTFOUND);
+
+    /* Stale hosts leave monitoring: web was received at T0+2, db at T0. */
+    CHECK_OK(ks_store_mark_stale(s, T0 + 7 * 24 * HOUR + 1, 7 * 24 * HOUR, &stale, &err));
+    CHECK_INT(stale, 1);
+    ks_buf_reset(&doc);
+    CHECK_OK(ks_store_inventory_load(s, other.account_id, "db", &m, &doc, &err));
+    CHECK_STR(m.scan_reason, "STALE_INVENTORY");
+    CHECK_STR(m.scan_status, "INACTIVE");
+    ks_store_inventory_meta_release(&m);
+
+    /* The DB last evaluated against. */
+    CHECK_OK(ks_store_vulndb_state_get(s, lineage, &seq, &found, &err));
+    CHECK(!found);
+    CHECK_OK(ks_store_vulndb_state_set(s, "abc", 42, &err));
+    CHECK_OK(ks_store_vulndb_state_get(s, lineage, &seq, &found, &err));
+    CHECK(found && seq == 42);
+    CHECK_STR(lineage, "abc");
+    CHECK_OK(ks_store_changelog_list(s, 5, &log, &err));
+    CHECK_INT(json_array_size(log), 0);
+    json_decref(log);
+    ks_buf_release(&b);
+    ks_buf_release(&doc);
+    ks_store_free(s);
+}
+
+KS_TEST_MAIN(KS_TEST(test_open_and_keys), KS_TEST(test_inventory_and_changelog),
+             KS_TEST(test_inventory_index), KS_TEST(test_multi_process_visibility), KS_TEST(test_lifecycle),
              KS_TEST(test_evaluation_refusals), KS_TEST(test_queries), KS_TEST(test_sort_and_page),
              KS_TEST(test_suppression), KS_TEST(test_aggregations), KS_TEST(test_coverage),
              KS_TEST(test_outbox), KS_TEST(test_reports_and_jobs), KS_TEST(test_usage),

@@ -1,5 +1,7 @@
 /*
- * cyclonedx.c: CycloneDX 1.6 JSON (https://cyclonedx.org/docs/1.6/json/).
+ * cyclonedx.c: CycloneDX 1.6 JSON (https://cyclonedx.org/docs/1.6/json/),
+ * and 1.4 for consumers that want it (Inspector's CYCLONEDX_1_4 SBOM
+ * exports): the same content, with 1.4's `tools` array.
  * The target is metadata.component; the distribution is an
  * operating-system component; every package is a library component with
  * its purl and Kensa's extra facts as `kensa:*` properties (what
@@ -173,6 +175,13 @@ dep_entry(const char *ref, bool *ok)
 enum ks_code
 ks_report_cyclonedx(const struct ks_inventory *inv, struct ks_buf *out, struct ks_err *err)
 {
+    return ks_report_cyclonedx_spec(inv, 6, out, err);
+}
+
+enum ks_code
+ks_report_cyclonedx_spec(const struct ks_inventory *inv, int minor, struct ks_buf *out,
+                         struct ks_err *err)
+{
     struct report_refs refs = {NULL, 0};
     json_t *root = json_object(), *meta = NULL, *comps = NULL, *deps = NULL;
     json_t *target_dep = NULL, *os_dep = NULL;
@@ -186,11 +195,20 @@ ks_report_cyclonedx(const struct ks_inventory *inv, struct ks_buf *out, struct k
     ks_time_rfc3339(ks_time_now(), ts);
     content_uuid(inv, &refs, "cyclonedx", uuid);
     snprintf(urn, sizeof(urn), "urn:uuid:%s", uuid);
+    if (minor != 4 && minor != 6) {
+        report_refs_release(&refs);
+        json_decref(root);
+        return ks_err_set(err, KS_EINVAL, "report: CycloneDX 1.%d is not written (1.4, 1.6 are)",
+                          minor);
+    }
     if (!ok)
         goto done;
-    rj_set(root, "$schema", json_string("http://cyclonedx.org/schema/bom-1.6.schema.json"), &ok);
+    rj_set(root, "$schema",
+           json_string(minor == 4 ? "http://cyclonedx.org/schema/bom-1.4.schema.json"
+                                  : "http://cyclonedx.org/schema/bom-1.6.schema.json"),
+           &ok);
     rj_set(root, "bomFormat", json_string("CycloneDX"), &ok);
-    rj_set(root, "specVersion", json_string("1.6"), &ok);
+    rj_set(root, "specVersion", json_string(minor == 4 ? "1.4" : "1.6"), &ok);
     rj_set(root, "serialNumber", json_string(urn), &ok);
     rj_set(root, "version", json_integer(1), &ok);
 
@@ -201,7 +219,11 @@ ks_report_cyclonedx(const struct ks_inventory *inv, struct ks_buf *out, struct k
 
         rj_set(meta, "timestamp", json_string(ts), &ok);
         if (tool) {
-            rj_set(tool, "type", json_string("application"), &ok);
+            /* 1.4 lists tools as {vendor, name, version}; 1.5+ as components. */
+            if (minor == 4)
+                rj_set(tool, "vendor", json_string("Kensa"), &ok);
+            else
+                rj_set(tool, "type", json_string("application"), &ok);
             rj_set(tool, "name", json_string(KS_TOOL_NAME), &ok);
             rj_set(tool, "version", json_string(KS_VERSION_STRING), &ok);
         }
@@ -209,11 +231,16 @@ ks_report_cyclonedx(const struct ks_inventory *inv, struct ks_buf *out, struct k
             rj_push(tcomps, tool, &ok);
         else
             json_decref(tool);
-        if (tools)
-            rj_set(tools, "components", tcomps, &ok);
-        else
-            json_decref(tcomps);
-        rj_set(meta, "tools", tools, &ok);
+        if (minor == 4) {
+            json_decref(tools);
+            rj_set(meta, "tools", tcomps, &ok);
+        } else {
+            if (tools)
+                rj_set(tools, "components", tcomps, &ok);
+            else
+                json_decref(tcomps);
+            rj_set(meta, "tools", tools, &ok);
+        }
         if (tc != NULL && tprops != NULL) {
             rj_set(tc, "type", json_string(target_component_type(inv->target.type)), &ok);
             rj_set(tc, "bom-ref", json_string(TARGET_REF), &ok);

@@ -110,6 +110,31 @@ join_versions(struct ks_buf *b, const json_t *pkgs)
     }
 }
 
+/*
+ * A timestamp member as RFC 3339: as written when a string, converted when
+ * a number (epoch seconds, the REST-JSON wire form of the server's
+ * findings). *t gets the time when it can be read (else it is untouched).
+ */
+static const char *
+time_text(const json_t *f, const char *key, char buf[21], time_t *t)
+{
+    const json_t *v = json_object_get(f, key);
+
+    if (json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) < 253402300800.0) {
+        *t = (time_t)json_number_value(v);
+        ks_time_rfc3339(*t, buf);
+        return buf;
+    }
+    if (json_is_string(v)) {
+        time_t parsed;
+
+        if (ks_time_parse(ks_str_c(json_string_value(v)), &parsed) == KS_OK)
+            *t = parsed;
+        return json_string_value(v);
+    }
+    return NULL;
+}
+
 /* First cvss[] entry of CVSS major version `major` from NVD (nvd) or not. */
 static const json_t *
 cvss_of(const json_t *pvd, bool nvd, char major)
@@ -146,8 +171,9 @@ ks_report_findings_csv_row(const json_t *f, int64_t now_ms, struct ks_buf *out)
     const json_t *c3v = cvss_of(pvd, false, '3'), *c2v = cvss_of(pvd, false, '2');
     const char *cells[KS_REPORT_CSV_NCOLUMNS];
     struct ks_buf t[T_COUNT];
-    char num[8][64], age[32] = "";
-    time_t first;
+    char num[8][64], age[32] = "", seen[3][21];
+    time_t first = (time_t)-1, ignored;
+    const char *first_s, *last_s, *updated_s;
     size_t k = 0;
     enum ks_code rc = KS_OK;
 
@@ -183,8 +209,10 @@ ks_report_findings_csv_row(const json_t *f, int64_t now_ms, struct ks_buf *out)
     else
         ks_buf_append_str(&t[T_REGION], rf_arn_region(rf_str(f, "findingArn")));
 
-    if (rf_str(f, "firstObservedAt") != NULL &&
-        ks_time_parse(ks_str_c(rf_str(f, "firstObservedAt")), &first) == KS_OK) {
+    first_s = time_text(f, "firstObservedAt", seen[0], &first);
+    last_s = time_text(f, "lastObservedAt", seen[1], &ignored);
+    updated_s = time_text(f, "updatedAt", seen[2], &ignored);
+    if (first != (time_t)-1) {
         int64_t days = (now_ms - (int64_t)first * 1000) / 86400000;
 
         snprintf(age, sizeof(age), "%lld", (long long)(days > 0 ? days : 0));
@@ -218,9 +246,9 @@ ks_report_findings_csv_row(const json_t *f, int64_t now_ms, struct ks_buf *out)
     cells[k++] = ks_json_str(f, "title");
     cells[k++] = ks_json_str(f, "description");
     cells[k++] = ks_json_str(f, "findingArn");
-    cells[k++] = ks_json_str(f, "firstObservedAt");
-    cells[k++] = ks_json_str(f, "lastObservedAt");
-    cells[k++] = ks_json_str(f, "updatedAt");
+    cells[k++] = first_s;
+    cells[k++] = last_s;
+    cells[k++] = updated_s;
     cells[k++] = ks_json_str(res, "id");
     cells[k++] = t[T_IMAGE_TAGS].data;
     cells[k++] = t[T_REGION].data;

@@ -37,6 +37,13 @@ enum ks_code ks_report_inventory_json(const struct ks_inventory *inv, struct ks_
 enum ks_code ks_report_cyclonedx(const struct ks_inventory *inv, struct ks_buf *out,
                                  struct ks_err *err);
 enum ks_code ks_report_spdx(const struct ks_inventory *inv, struct ks_buf *out, struct ks_err *err);
+/*
+ * CycloneDX of spec version 1.minor: 6 (what ks_report_cyclonedx writes) or
+ * 4 (Inspector's CYCLONEDX_1_4 exports: the same BOM with 1.4's `tools`
+ * array). KS_EINVAL for other versions.
+ */
+enum ks_code ks_report_cyclonedx_spec(const struct ks_inventory *inv, int minor,
+                                      struct ks_buf *out, struct ks_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* Findings: the scan document ({"findings", "summary", "target", "db"},     */

@@ -20,10 +20,13 @@ def main():
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     if kind == "cyclonedx":
-        schema = load("cyclonedx/bom-1.6.SNAPSHOT.schema.json")
+        # The schema of the document's own spec version (1.6, or 1.4 for Inspector's exports).
+        bom = "cyclonedx/bom-%s.SNAPSHOT.schema.json" % (
+            "1.4" if doc.get("specVersion") == "1.4" else "1.6")
+        schema = load(bom)
         store = {}
         for rel in ("cyclonedx/spdx.SNAPSHOT.schema.json", "cyclonedx/jsf-0.82.SNAPSHOT.schema.json",
-                    "cyclonedx/bom-1.6.SNAPSHOT.schema.json"):
+                    bom):
             s = load(rel)
             store[s["$id"]] = s
             store[os.path.basename(rel)] = s

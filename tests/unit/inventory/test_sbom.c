@@ -142,6 +142,26 @@ test_round_trip(void)
         ks_buf_release(&again);
         ks_arena_free(b);
     }
+    /* CycloneDX 1.4 (Inspector's exports) reads back the same too; other versions are refused. */
+    {
+        struct ks_buf doc = KS_BUF_INIT(1 << 20), again = KS_BUF_INIT(1 << 20);
+        struct ks_arena *b = ks_arena_new(1 << 14);
+        struct ks_inventory *back = ks_inventory_new(b);
+
+        CHECK_OK(ks_report_cyclonedx_spec(inv, 4, &doc, &err));
+        CHECK(strstr(doc.data, "\"specVersion\": \"1.4\"") != NULL);
+        CHECK(strstr(doc.data, "\"tools\": [") != NULL);
+        CHECK_OK(ks_sbom_read(ks_buf_str(&doc), "doc", back, &err));
+        CHECK_OK(ks_inventory_finish(back, &err));
+        back->target = inv->target;
+        CHECK_OK(ks_report_inventory_json(back, &again, &err));
+        CHECK_STR(strstr(again.data, "\"os\""), strstr(ref.data, "\"os\""));
+        ks_buf_reset(&doc);
+        CHECK_INT(ks_report_cyclonedx_spec(inv, 5, &doc, &err), KS_EINVAL);
+        ks_buf_release(&doc);
+        ks_buf_release(&again);
+        ks_arena_free(b);
+    }
     ks_buf_release(&ref);
     ks_arena_free(a);
 }

@@ -193,6 +193,25 @@ test_csv_rows(void)
     CHECK(strstr(b.data, ",\"13\",") != NULL);
     /* rpm: [epoch:]version-release, as installed. */
     CHECK(strstr(b.data, "\"1:1.0.2k-24.amzn2.0.6\"") != NULL);
+    /* Wire-form findings (epoch-second timestamps) give the same dates and age; an */
+    /* empty first package keeps the lists aligned; numbers never use exponents.  */
+    {
+        json_t *f = json_pack("{s:s, s:f, s:i, s:i, s:{s:f}, s:{s:[{s:s, s:s}, {s:s, s:s}]}}",
+                              "findingArn", "arn:aws:inspector2:eu-west-1:123456789012:finding/x",
+                              "firstObservedAt", 1698832800.0, "lastObservedAt", 1699999999,
+                              "updatedAt", 1699999999, "epss", "score", 0.000043,
+                              "packageVulnerabilityDetails", "vulnerablePackages", "name", "",
+                              "version", "1", "name", "b", "version", "2");
+
+        ks_buf_reset(&b);
+        CHECK_OK(ks_report_findings_csv_row(f, (int64_t)1700000000 * 1000, &b));
+        CHECK(strstr(b.data, "\"2023-11-01T10:00:00Z\",\"2023-11-14T22:13:19Z\"") != NULL);
+        CHECK(strstr(b.data, ",\"13\",") != NULL);
+        CHECK(strstr(b.data, "\"eu-west-1\"") != NULL); /* region from the ARN */
+        CHECK(strstr(b.data, ",\";b\",\"1;2\",") != NULL);
+        CHECK(strstr(b.data, "\"0.000043\"") != NULL);
+        json_decref(f);
+    }
     ks_buf_release(&b);
     json_decref(doc);
 }

@@ -74,5 +74,6 @@ int ks_cmd_sbom(int argc, char **argv);
 int ks_cmd_scan(int argc, char **argv);
 int ks_cmd_server(int argc, char **argv);
 int ks_cmd_admin(int argc, char **argv);
+int ks_cmd_push(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct ks_cmd commands[] = {
     {"scan", ks_cmd_scan, "scan a host, image, function, repository or SBOM for vulnerabilities"},
     {"server", ks_cmd_server, "serve the Inspector2-compatible API over the state store"},
     {"admin", ks_cmd_admin, "manage accounts, access keys and evaluations in a data dir"},
+    {"push", ks_cmd_push, "inventory a target and push it to a Kensa server (SigV4)"},
     {NULL, NULL, NULL},
 };
 

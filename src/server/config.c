@@ -30,6 +30,9 @@ ks_server_config_defaults(struct ks_server_config *c)
     c->shutdown_grace_ms = 10000;
     snprintf(c->s3_region, sizeof(c->s3_region), "us-east-1");
     ks_events_options_defaults(&c->events);
+    c->max_inventory_bytes = (size_t)16 << 20;
+    c->vulndb_check_ms = 2000;
+    c->stale_inventory_ms = 7LL * 86400 * 1000;
 }
 
 enum ks_code
@@ -93,6 +96,29 @@ get_num(const json_t *obj, const char *key, double min, double max, double *out,
     return KS_OK;
 }
 
+/* A list of non-empty strings into rows of `width` bytes (up to max rows). */
+static enum ks_code
+str_list(const json_t *obj, const char *key, char *rows, size_t width, size_t max, size_t *n,
+         const char *path, struct ks_err *err)
+{
+    const json_t *v = json_object_get(obj, key), *e;
+    size_t i;
+
+    if (v == NULL)
+        return KS_OK;
+    if (!json_is_array(v) || json_array_size(v) > max)
+        return ks_err_set(err, KS_EINVAL, "%s: '%s' must list up to %zu strings", path, key, max);
+    *n = 0;
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) >= width)
+            return ks_err_set(err, KS_EINVAL, "%s: '%s[%zu]' must be a string of 1 to %zu bytes",
+                              path, key, i, width - 1);
+        memcpy(rows + *n * width, json_string_value(e), json_string_length(e) + 1);
+        (*n)++;
+    }
+    return KS_OK;
+}
+
 /* A secret from a file (trailing newline dropped). */
 static enum ks_code
 read_secret(const char *file, unsigned char *dst, size_t cap, size_t *len, struct ks_err *err)
@@ -121,7 +147,10 @@ ks_server_config_load(const char *path, struct ks_server_config *c, struct ks_er
                                         "region",   "threads",       "maxBodyBytes",
                                         "rateLimit", "clockSkewSeconds", "shutdownGraceSeconds",
                                         "webhooks", "webhookRetry",  "s3",
-                                        "metricsToken"};
+                                        "metricsToken", "maxInventoryBytes",
+                                        "vulndbCheckSeconds", "staleInventoryDays",
+                                        "vulndbMirror", "vulndbConfig", "scanPaths",
+                                        "insecureRegistries"};
     struct ks_buf b = KS_BUF_INIT(CONFIG_MAX_BYTES);
     json_t *doc = NULL, *v;
     const char *key;
@@ -175,6 +204,30 @@ ks_server_config_load(const char *path, struct ks_server_config *c, struct ks_er
     if ((rc = get_num(doc, "shutdownGraceSeconds", 0, 3600, &d, path, err)) != KS_OK)
         goto out;
     c->shutdown_grace_ms = (int64_t)(d * 1000);
+    d = (double)c->max_inventory_bytes;
+    if ((rc = get_num(doc, "maxInventoryBytes", 1024, 256.0 * 1024 * 1024, &d, path, err)) !=
+        KS_OK)
+        goto out;
+    c->max_inventory_bytes = (size_t)d;
+    d = (double)c->vulndb_check_ms / 1000;
+    if ((rc = get_num(doc, "vulndbCheckSeconds", 0.1, 3600, &d, path, err)) != KS_OK)
+        goto out;
+    c->vulndb_check_ms = (int64_t)(d * 1000);
+    d = (double)c->stale_inventory_ms / 86400000.0;
+    if ((rc = get_num(doc, "staleInventoryDays", 0, 3650, &d, path, err)) != KS_OK)
+        goto out;
+    c->stale_inventory_ms = (int64_t)(d * 86400000.0);
+    if ((rc = copy_str(doc, "vulndbMirror", c->vulndb_mirror, sizeof(c->vulndb_mirror), path,
+                       err)) != KS_OK ||
+        (rc = copy_str(doc, "vulndbConfig", c->vulndb_config, sizeof(c->vulndb_config), path,
+                       err)) != KS_OK)
+        goto out;
+    if ((rc = str_list(doc, "scanPaths", &c->scan_paths[0][0], sizeof(c->scan_paths[0]),
+                       KS_SERVER_MAX_SCAN_PATHS, &c->n_scan_paths, path, err)) != KS_OK ||
+        (rc = str_list(doc, "insecureRegistries", &c->insecure_registries[0][0],
+                       sizeof(c->insecure_registries[0]), KS_SERVER_MAX_REGISTRIES,
+                       &c->n_insecure_registries, path, err)) != KS_OK)
+        goto out;
     if ((v = json_object_get(doc, "rateLimit")) != NULL) {
         if ((rc = get_num(v, "requestsPerSecond", 0, 1e9, &c->rate_per_sec, path, err)) != KS_OK ||
             (rc = get_num(v, "burst", 1, 1e9, &c->rate_burst, path, err)) != KS_OK)

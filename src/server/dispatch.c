@@ -253,6 +253,7 @@ metrics_text(struct srv *s, struct srv_response *rs)
                    (long long)st.findings_active, (long long)st.findings_suppressed,
                    (long long)st.findings_closed, (long long)st.accounts, (long long)st.resources,
                    (long long)st.outbox_events);
+    srv_vdb_metrics(s, o);
     ks_buf_appendf(o,
                    "# HELP kensa_events_delivered_total Webhook deliveries that got a 2xx.\n"
                    "# TYPE kensa_events_delivered_total counter\nkensa_events_delivered_total %llu\n"
@@ -344,6 +345,30 @@ kensa_route(struct srv *s, const struct srv_request *rq, const struct srv_route 
             return;
         report_download(s, &who, rt->tail, rs);
         return;
+    default: break;
+    }
+    /* The rest: SigV4 of any account's key, mutations refused when replayed. */
+    {
+        static const char *const ops[] = {
+            [SRV_K_INVENTORY] = "PushInventory", [SRV_K_SCAN] = "CreateScan",
+            [SRV_K_JOB] = "GetJob",              [SRV_K_DB] = "GetDb",
+            [SRV_K_DB_CHECK] = "CheckDb",        [SRV_K_DB_UPDATE] = "UpdateDb",
+            [SRV_K_SBOM_DOWNLOAD] = "DownloadSbomExport",
+        };
+
+        rs->op = (size_t)rt->kensa < KS_ARRAY_LEN(ops) ? ops[rt->kensa] : "-";
+        if (!srv_authenticate(s, rq, rt->read_only, &who, rs))
+            return;
+        switch (rt->kensa) {
+        case SRV_K_INVENTORY: srv_kensa_inventory(s, rq, who.account_id, rs); break;
+        case SRV_K_SCAN: srv_kensa_scan(s, rq, who.account_id, rs); break;
+        case SRV_K_JOB: srv_kensa_job(s, who.account_id, rt->tail, rs); break;
+        case SRV_K_DB: srv_kensa_db(s, who.account_id, rs); break;
+        case SRV_K_DB_CHECK: srv_kensa_db_check(s, who.account_id, rs); break;
+        case SRV_K_DB_UPDATE: srv_kensa_db_update(s, rq, who.account_id, rs); break;
+        case SRV_K_SBOM_DOWNLOAD: srv_kensa_sbom_download(s, who.account_id, rt->tail, rs); break;
+        default: break;
+        }
     }
 }
 

@@ -1,8 +1,11 @@
 /*
- * jobs.c: the server's background worker. It produces queued findings
- * reports (kept in DATA/reports/ for download and put to the S3-compatible
- * endpoint when one is configured) and, once a minute, takes images past
- * their ECR rescan duration out of continuous monitoring.
+ * jobs.c: the server's background threads besides event delivery and the
+ * DB watcher. The worker produces queued findings reports (kept in
+ * DATA/reports/ for download and put to the S3-compatible endpoint when one
+ * is configured) and SBOM exports, and once a minute takes images past
+ * their ECR rescan duration, and hosts whose inventory went stale, out of
+ * continuous monitoring. The scanner runs scan requests and DB updates
+ * (which may take minutes) so that they never hold up reports.
  */
 #include "server/server_int.h"
 
@@ -16,6 +19,8 @@
 #define CLAIM_STALE_MS (30LL * 60 * 1000)
 #define EXPIRE_EVERY_MS 60000
 #define MAINTAIN_EVERY_MS (10 * 60000)
+/* A scan job RUNNING this long belongs to a server that died: run it again. */
+#define JOB_STALE_MS (10LL * 60 * 1000)
 
 static void
 process_report(struct srv *s, struct ks_store *store, struct ks_store_report *r)
@@ -115,7 +120,10 @@ worker_main(void *arg)
             if (ks_store_report_claim(store, now, CLAIM_STALE_MS, &r, &found, &err) != KS_OK)
                 ks_log(KS_LOG_ERROR, LOG, "claiming a report failed: %s", err.msg);
             if (found) {
-                process_report(s, store, &r);
+                if (r.kind == KS_REPORT_SBOM)
+                    srv_sbom_export_process(s, store, &r);
+                else
+                    process_report(s, store, &r);
                 ks_store_report_release(&r);
             }
             if (now - last_maintain >= MAINTAIN_EVERY_MS) {
@@ -130,6 +138,14 @@ worker_main(void *arg)
                     ks_log(KS_LOG_ERROR, LOG, "expiring images failed: %s", err.msg);
                 else if (n > 0) {
                     ks_log(KS_LOG_INFO, LOG, "images_expired=%zu", n);
+                    ks_events_notify(s->events);
+                }
+                n = 0;
+                if (s->cfg.stale_inventory_ms > 0 &&
+                    ks_store_mark_stale(store, now, s->cfg.stale_inventory_ms, &n, &err) != KS_OK)
+                    ks_log(KS_LOG_ERROR, LOG, "marking stale inventories failed: %s", err.msg);
+                else if (n > 0) {
+                    ks_log(KS_LOG_INFO, LOG, "hosts_stale=%zu", n);
                     ks_events_notify(s->events);
                 }
                 last_expire = now;
@@ -154,12 +170,56 @@ worker_main(void *arg)
     return NULL;
 }
 
+static void *
+scanner_main(void *arg)
+{
+    struct srv *s = arg;
+    struct ks_err err = KS_ERR_INIT;
+    struct ks_store *store = NULL;
+
+    for (;;) {
+        struct ks_store_job job;
+        bool found = false, stopping;
+
+        if (store == NULL && (store = srv_pool_get(s, &err)) == NULL)
+            ks_log(KS_LOG_ERROR, LOG, "no store handle: %s", err.msg);
+        if (store != NULL) {
+            if (ks_store_job_claim(store, ks_time_now_ms(), JOB_STALE_MS, &job, &found, &err) !=
+                KS_OK)
+                ks_log(KS_LOG_ERROR, LOG, "claiming a job failed: %s", err.msg);
+            if (found) {
+                srv_job_run(s, store, &job);
+                ks_store_job_release(&job);
+            }
+        }
+        pthread_mutex_lock(&s->worker_mu);
+        stopping = s->stopping;
+        if (!stopping && !found) {
+            struct timespec ts;
+
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&s->scanner_cv, &s->worker_mu, &ts);
+        }
+        stopping = s->stopping;
+        pthread_mutex_unlock(&s->worker_mu);
+        if (stopping)
+            break;
+    }
+    if (store != NULL)
+        srv_pool_put(s, store);
+    return NULL;
+}
+
 enum ks_code
 srv_worker_start(struct srv *s, struct ks_err *err)
 {
     if (pthread_create(&s->worker, NULL, worker_main, s) != 0)
         return ks_err_set(err, KS_EINTERNAL, "server: cannot start the worker thread");
     s->worker_started = true;
+    if (pthread_create(&s->scanner, NULL, scanner_main, s) != 0)
+        return ks_err_set(err, KS_EINTERNAL, "server: cannot start the scanner thread");
+    s->scanner_started = true;
     return KS_OK;
 }
 
@@ -174,12 +234,16 @@ srv_worker_wake(struct srv *s)
 void
 srv_worker_stop(struct srv *s)
 {
-    if (!s->worker_started)
-        return;
     pthread_mutex_lock(&s->worker_mu);
     s->stopping = true;
-    pthread_cond_signal(&s->worker_cv);
+    pthread_cond_broadcast(&s->worker_cv);
+    pthread_cond_broadcast(&s->scanner_cv);
     pthread_mutex_unlock(&s->worker_mu);
-    pthread_join(s->worker, NULL);
+    if (s->worker_started)
+        pthread_join(s->worker, NULL);
     s->worker_started = false;
+    /* A scan job in progress finishes first (a registry pull or DB update may take a while). */
+    if (s->scanner_started)
+        pthread_join(s->scanner, NULL);
+    s->scanner_started = false;
 }

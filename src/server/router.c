@@ -17,13 +17,16 @@ static const struct {
     {"BatchGetAccountStatus", srv_op_batch_get_account_status},
     {"BatchGetFindingDetails", srv_op_batch_get_finding_details},
     {"CancelFindingsReport", srv_op_cancel_findings_report},
+    {"CancelSbomExport", srv_op_cancel_sbom_export},
     {"CreateFilter", srv_op_create_filter},
     {"CreateFindingsReport", srv_op_create_findings_report},
+    {"CreateSbomExport", srv_op_create_sbom_export},
     {"DeleteFilter", srv_op_delete_filter},
     {"Disable", srv_op_disable},
     {"Enable", srv_op_enable},
     {"GetConfiguration", srv_op_get_configuration},
     {"GetFindingsReportStatus", srv_op_get_findings_report_status},
+    {"GetSbomExport", srv_op_get_sbom_export},
     {"ListCoverage", srv_op_list_coverage},
     {"ListCoverageStatistics", srv_op_list_coverage_statistics},
     {"ListFilters", srv_op_list_filters},
@@ -85,22 +88,51 @@ srv_route(struct ks_str method, struct ks_str path, struct srv_route *out)
     memset(out, 0, sizeof(*out));
     out->kind = SRV_ROUTE_NONE;
     if (ks_str_has_prefix(path, kensa_prefix) || ks_str_eq_c(path, "/metrics")) {
+        static const struct {
+            const char *path; /* exact, or a prefix ending in '/' taking one segment */
+            enum srv_kensa_route route;
+            bool post;
+        } kensa[] = {
+            {"healthz", SRV_K_HEALTHZ, false},
+            {"metrics", SRV_K_METRICS, false},
+            {"reports/", SRV_K_REPORT_DOWNLOAD, false},
+            {"inventory", SRV_K_INVENTORY, true},
+            {"scans", SRV_K_SCAN, true},
+            {"jobs/", SRV_K_JOB, false},
+            {"db", SRV_K_DB, false},
+            {"db/check", SRV_K_DB_CHECK, true},
+            {"db/update", SRV_K_DB_UPDATE, true},
+            {"sbom-exports/", SRV_K_SBOM_DOWNLOAD, false},
+        };
         struct ks_str rest = ks_str_has_prefix(path, kensa_prefix)
                                  ? ks_str_sub(path, sizeof(kensa_prefix) - 1, path.len)
                                  : KS_STR("metrics");
         bool get = ks_str_eq_c(method, "GET") || ks_str_eq_c(method, "HEAD");
+        bool post = ks_str_eq_c(method, "POST");
 
-        if (ks_str_eq_c(rest, "healthz"))
-            out->kensa = SRV_K_HEALTHZ;
-        else if (ks_str_eq_c(rest, "metrics"))
-            out->kensa = SRV_K_METRICS;
-        else if (ks_str_has_prefix(rest, "reports/") && rest.len > 8 &&
-                 ks_str_find_char(ks_str_sub(rest, 8, rest.len), '/') < 0) {
-            out->kensa = SRV_K_REPORT_DOWNLOAD;
-            out->tail = ks_str_sub(rest, 8, rest.len);
-        } else
+        for (size_t i = 0; i < KS_ARRAY_LEN(kensa); i++) {
+            size_t n = strlen(kensa[i].path);
+            bool hit;
+
+            if (kensa[i].path[n - 1] == '/') {
+                struct ks_str tail;
+
+                if (!ks_str_has_prefix(rest, kensa[i].path) || rest.len == n)
+                    continue;
+                tail = ks_str_sub(rest, n, rest.len);
+                hit = ks_str_find_char(tail, '/') < 0;
+                out->tail = tail;
+            } else {
+                hit = ks_str_eq_c(rest, kensa[i].path);
+            }
+            if (!hit)
+                continue;
+            out->kensa = kensa[i].route;
+            out->kind = (kensa[i].post ? post : get) ? SRV_ROUTE_KENSA : SRV_ROUTE_METHOD;
+            out->read_only = !kensa[i].post;
             return;
-        out->kind = get ? SRV_ROUTE_KENSA : SRV_ROUTE_METHOD;
+        }
+        out->tail = KS_STR_NULL;
         return;
     }
     for (size_t i = 0; i < ks_model_n_ops; i++) {

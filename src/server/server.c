@@ -9,6 +9,7 @@
 #include "server/server_int.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -67,6 +68,7 @@ srv_pool_put(struct srv *s, struct ks_store *store)
 
 struct conn_ctx {
     struct ks_buf body;
+    size_t limit;      /* body bytes accepted: inventory pushes get their own limit */
     bool too_big, responded;
     size_t drained;
     uint64_t t0;
@@ -196,9 +198,10 @@ reject_too_big(struct srv *s, struct MHD_Connection *conn, struct conn_ctx *cx)
     char msg[128];
     enum MHD_Result ret;
 
+    (void)s;
     memset(&rs, 0, sizeof(rs));
     ks_buf_init(&rs.body, 4096);
-    snprintf(msg, sizeof(msg), "request body over the %zu-byte limit", s->cfg.max_body_bytes);
+    snprintf(msg, sizeof(msg), "request body over the %zu-byte limit", cx->limit);
     srv_error_response(&rs, 413, "ValidationException", msg, NULL);
     ret = send_response(conn, cx, &rs);
     ks_buf_release(&rs.body);
@@ -220,15 +223,21 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         uint64_t n;
 
+        struct srv_route rt;
+
         if ((cx = ks_calloc(1, sizeof(*cx))) == NULL)
             return MHD_NO;
-        ks_buf_init(&cx->body, s->cfg.max_body_bytes);
+        srv_route(ks_str_c(method), ks_str_c(url), &rt);
+        cx->limit = rt.kind == SRV_ROUTE_KENSA && rt.kensa == SRV_K_INVENTORY
+                        ? s->cfg.max_inventory_bytes
+                        : s->cfg.max_body_bytes;
+        ks_buf_init(&cx->body, cx->limit);
         cx->t0 = ks_clock_ns();
         new_request_id(cx->request_id);
         snprintf(cx->method, sizeof(cx->method), "%s", method);
         snprintf(cx->path, sizeof(cx->path), "%s", url);
         if (cl != NULL && (ks_parse_u64(ks_str_c(cl), UINT64_MAX, &n) != KS_OK ||
-                           n > s->cfg.max_body_bytes))
+                           n > cx->limit))
             cx->too_big = true;
         *con_cls = cx;
         atomic_fetch_add(&s->in_flight, 1);
@@ -250,7 +259,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
         return MHD_YES;
     }
     if (*upload_size > 0) {
-        if (!cx->too_big && cx->body.len + *upload_size > s->cfg.max_body_bytes)
+        if (!cx->too_big && cx->body.len + *upload_size > cx->limit)
             cx->too_big = true;
         if (cx->too_big) {
             /* Drop it; answer when the body ends (or cut it off past DRAIN_MAX). */
@@ -338,6 +347,9 @@ srv_free(struct srv *s)
     pthread_mutex_destroy(&s->metrics_mu);
     pthread_mutex_destroy(&s->worker_mu);
     pthread_cond_destroy(&s->worker_cv);
+    pthread_cond_destroy(&s->scanner_cv);
+    pthread_mutex_destroy(&s->vdb.mu);
+    pthread_cond_destroy(&s->vdb.cv);
     srv_validate_cleanup();
 }
 
@@ -406,6 +418,11 @@ ks_server_start(const struct ks_server_config *c, struct ks_server **out, struct
     pthread_mutex_init(&s->metrics_mu, NULL);
     pthread_mutex_init(&s->worker_mu, NULL);
     pthread_cond_init(&s->worker_cv, NULL);
+    pthread_cond_init(&s->scanner_cv, NULL);
+    pthread_mutex_init(&s->vdb.mu, NULL);
+    pthread_cond_init(&s->vdb.cv, NULL);
+    /* Before any thread: libcurl's global state (webhooks, S3, registries, DB updates). */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     s->pool.opt.data_dir = s->cfg.data_dir;
     s->pool.opt.region = s->cfg.region;
     snprintf(s->s3.endpoint, sizeof(s->s3.endpoint), "%s", c->s3_endpoint);
@@ -444,14 +461,19 @@ ks_server_start(const struct ks_server_config *c, struct ks_server **out, struct
         goto fail;
     if ((rc = srv_worker_start(s, err)) != KS_OK)
         goto fail;
+    if ((rc = srv_vdb_start(s, err)) != KS_OK)
+        goto fail;
     if ((rc = start_http(s, err)) != KS_OK)
         goto fail;
-    ks_log(KS_LOG_INFO, LOG, "listening=%s:%u data=%s region=%s threads=%u webhooks=%zu s3=%s",
+    ks_log(KS_LOG_INFO, LOG,
+           "listening=%s:%u data=%s region=%s threads=%u webhooks=%zu s3=%s db=%s",
            s->cfg.listen_host, s->port, s->cfg.data_dir, s->cfg.region, s->cfg.threads,
-           s->cfg.n_webhooks, s->s3.endpoint[0] ? s->s3.endpoint : "-");
+           s->cfg.n_webhooks, s->s3.endpoint[0] ? s->s3.endpoint : "-",
+           s->cfg.vulndb_path[0] ? s->cfg.vulndb_path : "-");
     *out = srv;
     return KS_OK;
 fail:
+    srv_vdb_stop(s);
     srv_worker_stop(s);
     ks_events_stop(s->events, 0);
     srv_free(s);
@@ -486,6 +508,7 @@ ks_server_stop(struct ks_server *srv)
         ks_log(KS_LOG_WARN, LOG, "stopping with %d requests still running",
                atomic_load(&s->in_flight));
     MHD_stop_daemon(s->mhd);
+    srv_vdb_stop(s);
     srv_worker_stop(s);
     /* Flush the outbox to the webhooks within the same grace period. */
     ks_events_stop(s->events, KS_MAX(deadline - ks_time_now_ms(), 1000));

@@ -14,6 +14,8 @@
 #include "events/events.h"
 
 #define KS_SERVER_MAX_WEBHOOKS KS_EVENTS_MAX_TARGETS
+#define KS_SERVER_MAX_SCAN_PATHS 16   /* scanPaths entries */
+#define KS_SERVER_MAX_REGISTRIES 16   /* insecureRegistries entries */
 
 struct ks_server_webhook {
     char url[1024];
@@ -41,6 +43,17 @@ struct ks_server_config {
     char s3_access_key_id[128];
     char s3_secret_access_key[128];
     char metrics_token[128];   /* optional bearer token for /metrics */
+    /* Inventories, continuous evaluation and scan requests (docs/server.md). */
+    size_t max_inventory_bytes; /* POST /kensa/v1/inventory bodies (default 16 MiB) */
+    int64_t vulndb_check_ms;   /* how often --db is checked for a swapped file (default 2 s) */
+    int64_t stale_inventory_ms; /* hosts: STALE_INVENTORY after this long without an */
+                               /* inventory (default 7 days; 0: never) */
+    char vulndb_mirror[1024];  /* DB update jobs: a mirror dir or URL ("" = vulndbConfig/feeds) */
+    char vulndb_config[4096];  /* DB update jobs: the vulndb.conf to read ("" = default lookup) */
+    char scan_paths[KS_SERVER_MAX_SCAN_PATHS][1024]; /* what path scan requests may read */
+    size_t n_scan_paths;       /* (none: path scans are refused) */
+    char insecure_registries[KS_SERVER_MAX_REGISTRIES][256]; /* HOST[:PORT] pulled over plain */
+    size_t n_insecure_registries;                             /* HTTP by scan requests */
 };
 
 /* Defaults for everything (listen 127.0.0.1:8080, no data dir). */

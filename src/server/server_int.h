@@ -9,6 +9,7 @@
 #include "base/base.h"
 #include "server/server.h"
 #include "sigv4/sigv4.h"
+#include "model/model.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -90,7 +91,16 @@ enum srv_route_kind {
     SRV_ROUTE_KENSA,     /* one of Kensa's own endpoints */
 };
 
-enum srv_kensa_route { SRV_K_HEALTHZ, SRV_K_METRICS, SRV_K_REPORT_DOWNLOAD };
+enum srv_kensa_route {
+    SRV_K_HEALTHZ, SRV_K_METRICS, SRV_K_REPORT_DOWNLOAD,
+    SRV_K_INVENTORY,     /* POST /kensa/v1/inventory?resourceId=&resourceType= */
+    SRV_K_SCAN,          /* POST /kensa/v1/scans */
+    SRV_K_JOB,           /* GET /kensa/v1/jobs/{jobId} */
+    SRV_K_DB,            /* GET /kensa/v1/db */
+    SRV_K_DB_CHECK,      /* POST /kensa/v1/db/check */
+    SRV_K_DB_UPDATE,     /* POST /kensa/v1/db/update */
+    SRV_K_SBOM_DOWNLOAD, /* GET /kensa/v1/sbom-exports/{reportId} */
+};
 
 struct srv_route {
     enum srv_route_kind kind;
@@ -166,6 +176,9 @@ enum ks_code srv_op_list_filters(struct srv_call *c);
 enum ks_code srv_op_create_findings_report(struct srv_call *c);
 enum ks_code srv_op_get_findings_report_status(struct srv_call *c);
 enum ks_code srv_op_cancel_findings_report(struct srv_call *c);
+enum ks_code srv_op_create_sbom_export(struct srv_call *c);
+enum ks_code srv_op_get_sbom_export(struct srv_call *c);
+enum ks_code srv_op_cancel_sbom_export(struct srv_call *c);
 
 /* ------------------------------------------------------------------------ */
 /* The server                                                               */
@@ -215,6 +228,30 @@ struct srv_pool {
 };
 
 struct srv_key;
+struct ks_vulndb;
+
+/* The vulnerability DB (eval.c): a pool of read handles of the current file. */
+struct srv_vdb {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;        /* the watcher's wakeups; the end of each check round */
+    uint64_t gen;             /* +1 each time a new file is picked up */
+    bool available;           /* a DB is open */
+    uint64_t seq;             /* of the current file */
+    char lineage[64];
+    struct ks_vulndb **idle;  /* handles of the current generation */
+    size_t n_idle, cap_idle;
+    /* The watcher thread. */
+    pthread_t thread;
+    bool started, stopping, wake, in_round;
+    struct ks_vulndb *first;  /* opened at start, handed to the watcher */
+    uint64_t rounds;          /* check rounds completed */
+    bool reevaluating;
+    char last_error[256];     /* why the DB could not be opened ("" when fine) */
+    /* Counters for /metrics. */
+    uint64_t pickups, reeval_runs, reeval_resources, reeval_skipped, reeval_failed;
+    double reeval_last_seconds;
+    uint64_t evaluated_seq;
+};
 
 struct srv {
     struct ks_server_config cfg;
@@ -233,8 +270,13 @@ struct srv {
     unsigned port;
     atomic_int in_flight;
 
+    struct srv_vdb vdb;
+
     pthread_t worker;
     bool worker_started;
+    pthread_t scanner;        /* scan and DB-update jobs (jobs.c) */
+    bool scanner_started;
+    pthread_cond_t scanner_cv; /* with worker_mu: a job was queued, or stop */
     pthread_mutex_t worker_mu;
     pthread_cond_t worker_cv;
     bool stopping;
@@ -267,10 +309,91 @@ bool srv_authenticate(struct srv *s, const struct srv_request *rq, bool read_onl
                       struct srv_auth *out, struct srv_response *rs);
 void srv_auth_free(struct srv *s);
 
-/* jobs.c: the background worker (reports, image expiry). */
+/* jobs.c: the background worker (reports, SBOM exports, image expiry, stale hosts) */
+/* and the scanner thread (scan jobs, DB updates). */
 enum ks_code srv_worker_start(struct srv *s, struct ks_err *err);
 void srv_worker_wake(struct srv *s);
 void srv_worker_stop(struct srv *s);
+
+/* ------------------------------------------------------------------------ */
+/* Evaluation and continuous evaluation (eval.c)                            */
+
+/* Open --db (if any) and start the watcher thread. */
+enum ks_code srv_vdb_start(struct srv *s, struct ks_err *err);
+void srv_vdb_stop(struct srv *s);
+/* Ask the watcher for a check now; wait (up to timeout_ms) until that round is over. */
+bool srv_vdb_check(struct srv *s, int64_t timeout_ms);
+/*
+ * A read handle of the current DB and its generation; KS_ENOTFOUND when no
+ * DB is open. Give it back with srv_vdb_release.
+ */
+enum ks_code srv_vdb_acquire(struct srv *s, struct ks_vulndb **db, uint64_t *gen,
+                             struct ks_err *err);
+void srv_vdb_release(struct srv *s, struct ks_vulndb *db, uint64_t gen);
+
+/*
+ * Read an inventory document (Kensa inventory JSON, CycloneDX or SPDX) for
+ * a resource: the target becomes the resource (type, name and details as
+ * the document describes them) and the inventory is finished. *format gets
+ * "kensa-inventory", "cyclonedx" or "spdx". Errors name the problem (the
+ * SBOM reader's message) with KS_EPARSE / KS_EUNSUPPORTED / KS_ETOOBIG.
+ */
+enum ks_code srv_inventory_parse(struct ks_str doc, const char *name,
+                                 enum ks_findings_rtype *rtype, const char *resource_id,
+                                 struct ks_arena *a, struct ks_inventory **out,
+                                 const char **format, struct ks_err *err);
+/* *rtype KS_RT_COUNT: the type the document describes (else HOST), written back. */
+/* The inventory target type of a resource type. */
+enum ks_resource_type srv_resource_type(enum ks_findings_rtype rt);
+
+/* The outcome of one evaluation, for responses and job results. */
+struct srv_eval_out {
+    bool evaluated;          /* false: stored only (no DB yet) */
+    struct ks_store_eval_result res;
+    size_t packages, findings;
+    const char *status, *reason; /* coverage afterwards (static strings) */
+    uint64_t db_seq;
+    char db_lineage[64];
+    char sha256[65];         /* of the stored document */
+};
+
+/*
+ * Store a new inventory of an account's resource and evaluate it against
+ * the current DB: findings, coverage, index and events in one transaction
+ * (stored only, coverage PENDING_INITIAL_SCAN, when no DB is open). inv
+ * (finished) lives in arena, which this takes over. KS_ECONFLICT when the
+ * resource's scan type is disabled or the image is past its rescan duration.
+ */
+enum ks_code srv_eval_inventory(struct srv *s, struct ks_store *store, const char *account_id,
+                                enum ks_findings_rtype rtype, const char *resource_id,
+                                struct ks_inventory *inv, struct ks_arena *arena,
+                                struct srv_eval_out *out, struct ks_err *err);
+/* The JSON summary of an evaluation (push responses, scan job results). */
+json_t *srv_eval_json(const char *account_id, enum ks_findings_rtype rtype,
+                      const char *resource_id, const char *format, const struct srv_eval_out *o);
+/* The DB state for GET /kensa/v1/db (current file, last evaluated, change log). */
+json_t *srv_vdb_json(struct srv *s, struct ks_store *store, struct ks_err *err);
+/* Prometheus lines of the evaluation counters, appended to out. */
+void srv_vdb_metrics(struct srv *s, struct ks_buf *out);
+
+/* sbom.c: produce a queued SBOM export (called by the worker). */
+void srv_sbom_export_process(struct srv *s, struct ks_store *store, struct ks_store_report *r);
+
+/* ops_kensa.c: Kensa's own endpoints behind authentication. */
+void srv_kensa_inventory(struct srv *s, const struct srv_request *rq, const char *account_id,
+                         struct srv_response *rs);
+void srv_kensa_scan(struct srv *s, const struct srv_request *rq, const char *account_id,
+                    struct srv_response *rs);
+void srv_kensa_job(struct srv *s, const char *account_id, struct ks_str job_id,
+                   struct srv_response *rs);
+void srv_kensa_db(struct srv *s, const char *account_id, struct srv_response *rs);
+void srv_kensa_db_check(struct srv *s, const char *account_id, struct srv_response *rs);
+void srv_kensa_db_update(struct srv *s, const struct srv_request *rq, const char *account_id,
+                         struct srv_response *rs);
+void srv_kensa_sbom_download(struct srv *s, const char *account_id, struct ks_str id,
+                             struct srv_response *rs);
+/* Run one claimed scan or DB-update job (the scanner thread). */
+void srv_job_run(struct srv *s, struct ks_store *store, struct ks_store_job *job);
 
 /* ------------------------------------------------------------------------ */
 /* Reports (report.c) and S3 (s3.c)                                         */

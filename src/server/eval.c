@@ -28,7 +28,7 @@
 #define LOG "server.eval"
 /* Documents kept in the store are Kensa's inventory JSON, at most this big. */
 #define STORED_MAX ((size_t)256 << 20)
-/* Resource ids listed in a change log entry (the count is always complete). */
+/* Resource ids listed per account in a change log entry (the counts are always complete). */
 #define CHANGELOG_MAX_IDS 1000
 #define CHANGELOG_MAX_NAMES 200
 
@@ -532,14 +532,14 @@ select_resources(struct srv *s, struct ks_store *store, struct ks_vulndb *db, bo
     struct ks_arena *a = ks_arena_new(1 << 16);
     struct ks_vulndb_changes ch = {NULL, 0};
     struct ks_map *pkgs = NULL, *cves = NULL, *oses = NULL;
-    json_t *names = json_array(), *ids = json_array();
+    json_t *names = json_array(), *accounts = json_object();
     const char *mode = "changes", *why = NULL;
     bool rescore_all = false;
     size_t advisory_rows = 0;
     enum ks_code rc = KS_OK;
 
     (void)s;
-    if (a == NULL || names == NULL || ids == NULL || (pkgs = ks_map_new()) == NULL ||
+    if (a == NULL || names == NULL || accounts == NULL || (pkgs = ks_map_new()) == NULL ||
         (cves = ks_map_new()) == NULL || (oses = ks_map_new()) == NULL) {
         rc = ks_err_set(err, KS_ENOMEM, "out of memory");
         goto out;
@@ -621,14 +621,29 @@ select_resources(struct srv *s, struct ks_store *store, struct ks_vulndb *db, bo
             (rc = ks_store_resources_all(store, true, select_one, sel, err)) != KS_OK)
             goto out;
     }
+    /*
+     * Sorted by account, then resource id: the order of the pass and of the
+     * lists. Each account's part is kept apart: GET /kensa/v1/db shows a
+     * caller its own resources only.
+     */
     ks_vec_sort(&sel->keys, cmp_str);
     for (size_t i = 0; i < sel->keys.len; i++) {
-        char id[2100], *sep;
+        char id[2100], *rid;
+        json_t *acc;
 
         snprintf(id, sizeof(id), "%s", *(char **)ks_vec_at(&sel->keys, i));
-        if ((sep = strchr(id, '\x1f')) != NULL)
-            *sep = '/';
-        capped_push(ids, CHANGELOG_MAX_IDS, id);
+        if ((rid = strchr(id, '\x1f')) == NULL)
+            continue;
+        *rid++ = '\0';
+        if ((acc = json_object_get(accounts, id)) == NULL &&
+            ((acc = json_pack("{s:i, s:[]}", "resources", 0, "resourceIds")) == NULL ||
+             json_object_set_new(accounts, id, acc) != 0)) {
+            rc = ks_err_set(err, KS_ENOMEM, "out of memory");
+            goto out;
+        }
+        json_object_set_new(acc, "resources",
+                            json_integer(json_integer_value(json_object_get(acc, "resources")) + 1));
+        capped_push(json_object_get(acc, "resourceIds"), CHANGELOG_MAX_IDS, rid);
     }
     json_object_set_new(summary, "mode", json_string(mode));
     if (why != NULL)
@@ -647,11 +662,11 @@ select_resources(struct srv *s, struct ks_store *store, struct ks_vulndb *db, bo
     json_object_set_new(summary, "cvesRescored", json_integer((json_int_t)ks_map_len(cves)));
     json_object_set_new(summary, "rescoreAll", json_boolean(rescore_all));
     json_object_set_new(summary, "resources", json_integer((json_int_t)sel->keys.len));
-    json_object_set_new(summary, "resourceIds", ids);
-    ids = NULL;
+    json_object_set_new(summary, "accounts", accounts);
+    accounts = NULL;
 out:
     json_decref(names);
-    json_decref(ids);
+    json_decref(accounts);
     ks_map_free(pkgs);
     ks_map_free(cves);
     ks_map_free(oses);
@@ -676,7 +691,7 @@ reevaluate(struct srv *s, struct ks_store *store, struct ks_vulndb *db)
 {
     struct selection sel = {ks_map_new(), KS_VEC_INIT(char *)};
     struct ks_err err = KS_ERR_INIT;
-    json_t *summary = json_object();
+    json_t *summary = json_object(), *accounts;
     char lineage0[64] = "", db_id[128];
     uint64_t seq0 = 0;
     bool found = false, complete = true;
@@ -735,16 +750,31 @@ reevaluate(struct srv *s, struct ks_store *store, struct ks_vulndb *db)
             if (err.code == KS_EDB || err.code == KS_ENOMEM)
                 complete = false; /* the store or memory: try the pass again later */
         } else if (applied) {
+            json_t *acc = json_object_get(json_object_get(summary, "accounts"), key);
+
             done++;
+            if (acc != NULL)
+                json_object_set_new(
+                    acc, "evaluated",
+                    json_integer(json_integer_value(json_object_get(acc, "evaluated")) + 1));
             ks_events_notify(s->events);
         } else {
             skipped++;
         }
     }
     if (complete) {
+        const char *acc_id;
+        json_t *acc;
+
+        /* Every account's count, zeros included: "evaluated" is there once the pass is done. */
+        accounts = json_object_get(summary, "accounts");
+        json_object_foreach(accounts, acc_id, acc) {
+            if (json_object_get(acc, "evaluated") == NULL)
+                json_object_set_new(acc, "evaluated", json_integer(0));
+        }
         err = (struct ks_err)KS_ERR_INIT;
-        if (ks_store_changelog_done(store, change_id, (int64_t)done, ks_time_now_ms(), &err) !=
-                KS_OK ||
+        if (ks_store_changelog_done(store, change_id, (int64_t)done, summary, ks_time_now_ms(),
+                                    &err) != KS_OK ||
             ks_store_vulndb_state_set(store, ks_vulndb_lineage(db), ks_vulndb_seq(db), &err) !=
                 KS_OK)
             ks_log(KS_LOG_ERROR, LOG, "re-evaluation: cannot record completion: %s", err.msg);
@@ -942,8 +972,32 @@ srv_vdb_check(struct srv *s, int64_t timeout_ms)
     return done;
 }
 
+/*
+ * The caller's view of a change log entry: the DB's side (mode, packages
+ * named, counts of changes) as recorded, the resources only the caller's
+ * (its part of "accounts"): one account never learns another's resource
+ * ids or how many it has.
+ */
+static void
+changelog_view(json_t *entry, const char *account_id)
+{
+    json_t *cs = json_object_get(entry, "changeSet");
+    json_t *acc = json_object_get(json_object_get(cs, "accounts"), account_id);
+    json_t *ids = json_object_get(acc, "resourceIds");
+    json_int_t resources = json_integer_value(json_object_get(acc, "resources"));
+    json_int_t evaluated = json_integer_value(json_object_get(acc, "evaluated"));
+
+    if (!json_is_object(cs))
+        return;
+    json_object_set_new(cs, "resources", json_integer(resources));
+    json_object_set_new(cs, "resourceIds", ids != NULL ? json_incref(ids) : json_array());
+    json_object_del(cs, "accounts"); /* acc goes with it */
+    if (json_object_get(entry, "evaluatedAt") != NULL)
+        json_object_set_new(entry, "resourcesEvaluated", json_integer(evaluated));
+}
+
 json_t *
-srv_vdb_json(struct srv *s, struct ks_store *store, struct ks_err *err)
+srv_vdb_json(struct srv *s, struct ks_store *store, const char *account_id, struct ks_err *err)
 {
     struct srv_vdb *v = &s->vdb;
     json_t *o = json_object(), *log = NULL;
@@ -973,6 +1027,12 @@ srv_vdb_json(struct srv *s, struct ks_store *store, struct ks_err *err)
     if (found)
         json_object_set_new(o, "evaluated", json_pack("{s:s, s:I}", "lineage", lineage, "seq",
                                                       (json_int_t)seq));
+    {
+        size_t i;
+        json_t *entry;
+
+        json_array_foreach(log, i, entry) changelog_view(entry, account_id);
+    }
     json_object_set_new(o, "updates", log);
     return o;
 }

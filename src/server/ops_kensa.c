@@ -399,7 +399,7 @@ srv_kensa_job(struct srv *s, const char *account_id, struct ks_str job_id,
 /* The vulnerability DB                                                     */
 
 static void
-db_state(struct srv *s, struct srv_response *rs, int checked)
+db_state(struct srv *s, const char *account_id, struct srv_response *rs, int checked)
 {
     struct ks_err err = KS_ERR_INIT;
     struct ks_store *store = srv_pool_get(s, &err);
@@ -409,7 +409,7 @@ db_state(struct srv *s, struct srv_response *rs, int checked)
         internal(rs, "db state", &err);
         return;
     }
-    o = srv_vdb_json(s, store, &err);
+    o = srv_vdb_json(s, store, account_id, &err);
     srv_pool_put(s, store);
     if (o == NULL) {
         internal(rs, "db state", &err);
@@ -423,19 +423,17 @@ db_state(struct srv *s, struct srv_response *rs, int checked)
 void
 srv_kensa_db(struct srv *s, const char *account_id, struct srv_response *rs)
 {
-    (void)account_id;
-    db_state(s, rs, -1);
+    db_state(s, account_id, rs, -1);
 }
 
 void
 srv_kensa_db_check(struct srv *s, const char *account_id, struct srv_response *rs)
 {
-    (void)account_id;
     if (s->cfg.vulndb_path[0] == '\0') {
         fail(rs, 409, "ConflictException", NULL, "the server was started without --db");
         return;
     }
-    db_state(s, rs, srv_vdb_check(s, CHECK_WAIT_MS) ? 1 : 0);
+    db_state(s, account_id, rs, srv_vdb_check(s, CHECK_WAIT_MS) ? 1 : 0);
 }
 
 void

@@ -371,8 +371,12 @@ enum ks_code srv_eval_inventory(struct srv *s, struct ks_store *store, const cha
 /* The JSON summary of an evaluation (push responses, scan job results). */
 json_t *srv_eval_json(const char *account_id, enum ks_findings_rtype rtype,
                       const char *resource_id, const char *format, const struct srv_eval_out *o);
-/* The DB state for GET /kensa/v1/db (current file, last evaluated, change log). */
-json_t *srv_vdb_json(struct srv *s, struct ks_store *store, struct ks_err *err);
+/*
+ * The DB state for GET /kensa/v1/db (current file, last evaluated, change
+ * log) as account_id sees it: the change log names its resources only.
+ */
+json_t *srv_vdb_json(struct srv *s, struct ks_store *store, const char *account_id,
+                     struct ks_err *err);
 /* Prometheus lines of the evaluation counters, appended to out. */
 void srv_vdb_metrics(struct srv *s, struct ks_buf *out);
 

@@ -285,22 +285,27 @@ ks_store_changelog_add(struct ks_store *s, const char *db_id, const json_t *chan
 }
 
 enum ks_code
-ks_store_changelog_done(struct ks_store *s, int64_t change_id, int64_t resources, int64_t now_ms,
-                        struct ks_err *err)
+ks_store_changelog_done(struct ks_store *s, int64_t change_id, int64_t resources,
+                        const json_t *change_set, int64_t now_ms, struct ks_err *err)
 {
     struct st_stmt *st = NULL;
+    char *text = change_set ? json_dumps(change_set, JSON_COMPACT) : NULL;
     enum ks_code rc;
 
+    if (change_set != NULL && text == NULL)
+        return ks_err_set(err, KS_ENOMEM, "store: out of memory");
     if ((rc = st_prepare(s->db,
-                         "UPDATE db_changes SET evaluated_at = ?, resources_evaluated = ?"
-                         " WHERE change_id = ?",
-                         &st, err)) != KS_OK)
-        return rc;
-    st_bind_int(st, 1, now_ms);
-    st_bind_int(st, 2, resources);
-    st_bind_int(st, 3, change_id);
-    rc = st_run(st, err);
+                         "UPDATE db_changes SET evaluated_at = ?, resources_evaluated = ?,"
+                         " change_set = COALESCE(?, change_set) WHERE change_id = ?",
+                         &st, err)) == KS_OK) {
+        st_bind_int(st, 1, now_ms);
+        st_bind_int(st, 2, resources);
+        st_bind_text(st, 3, text); /* NULL: keep the recorded one */
+        st_bind_int(st, 4, change_id);
+        rc = st_run(st, err);
+    }
     st_finalize(st);
+    ks_free(text);
     return rc;
 }
 

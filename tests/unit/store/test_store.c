@@ -1031,9 +1031,27 @@ test_inventory_and_changelog(void)
     CHECK_STR(last, "");
     CHECK_OK(ks_store_changelog_add(s, "vulndb-2026-11-21", cs, T0, &id, &err));
     CHECK(id > 0);
-    CHECK_OK(ks_store_changelog_done(s, id, 3, T0 + 1, &err));
+    CHECK_OK(ks_store_changelog_done(s, id, 3, NULL, T0 + 1, &err));
     CHECK_OK(ks_store_changelog_last(s, last, sizeof(last), &err));
     CHECK_STR(last, "vulndb-2026-11-21");
+    {
+        /* done keeps the change set, or replaces it with what the pass added. */
+        json_t *log = NULL, *cs2 = json_pack("{s:i}", "resources", 3);
+
+        CHECK_OK(ks_store_changelog_list(s, 5, &log, &err));
+        CHECK_INT(json_integer_value(json_object_get(json_array_get(log, 0), "resourcesEvaluated")),
+                  3);
+        CHECK(json_object_get(json_object_get(json_array_get(log, 0), "changeSet"), "modified") !=
+              NULL);
+        json_decref(log);
+        CHECK_OK(ks_store_changelog_done(s, id, 3, cs2, T0 + 2, &err));
+        CHECK_OK(ks_store_changelog_list(s, 5, &log, &err));
+        CHECK_INT(json_integer_value(json_object_get(
+                      json_object_get(json_array_get(log, 0), "changeSet"), "resources")),
+                  3);
+        json_decref(log);
+        json_decref(cs2);
+    }
     json_decref(cs);
     ks_store_free(s);
 }

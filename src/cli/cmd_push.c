@@ -69,6 +69,21 @@ collect(char *p, size_t size, size_t n, void *ctx)
     return ks_buf_err(b) == KS_OK ? size * n : 0;
 }
 
+/* Keep the x-amzn-ErrorType header: refusals name their AWS error type there. */
+static size_t
+header_line(char *p, size_t size, size_t n, void *ctx)
+{
+    char *type = ctx;
+    struct ks_str line = ks_str_make(p, size * n), key, value;
+
+    if (ks_str_split2(line, ':', &key, &value) &&
+        ks_str_ieq_c(ks_str_trim(key), "x-amzn-errortype")) {
+        value = ks_str_trim(value);
+        snprintf(type, 128, KS_STR_FMT, (int)KS_MIN(value.len, 120), value.ptr);
+    }
+    return size * n;
+}
+
 /* "http[s]://HOST[:PORT][/BASE]" into scheme+host (for curl) and the host header and base path. */
 static bool
 parse_endpoint(const char *url, struct ks_buf *host, struct ks_buf *base)
@@ -177,7 +192,7 @@ send_document(const struct push_req *pr, const struct ks_buf *doc)
     struct ks_sigv4_kv h[4], q[2];
     struct ks_sigv4_request rq;
     struct curl_slist *hdrs = NULL;
-    char payload[65], amz[17];
+    char payload[65], amz[17], etype[128] = "";
     CURL *c = NULL;
     CURLcode cc;
     long status = 0;
@@ -262,6 +277,8 @@ send_document(const struct push_req *pr, const struct ks_buf *doc)
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_line);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)etype);
     if (pr->cacert != NULL)
         curl_easy_setopt(c, CURLOPT_CAINFO, pr->cacert);
     cc = curl_easy_perform(c);
@@ -299,7 +316,8 @@ send_document(const struct push_req *pr, const struct ks_buf *doc)
 
         if (ks_json_parse(reply.data, reply.len, "reply", &o, &perr) == KS_OK)
             msg = ks_json_str(o, "message");
-        cli_error("push: %s refused the push (HTTP %ld): %s", pr->endpoint, status,
+        cli_error("push: %s refused the push (HTTP %ld%s%s): %s", pr->endpoint, status,
+                  etype[0] ? " " : "", etype,
                   msg ? msg : (reply.len ? "(no message)" : "(empty reply)"));
         json_decref(o);
     }

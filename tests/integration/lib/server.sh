@@ -40,9 +40,31 @@ check_match() {
   if [[ "$3" =~ $2 ]]; then pass; else fail "$1: '$3' does not match /$2/"; fi
 }
 finish() {
+  local f
+  if [ "$FAIL" -gt 0 ]; then
+    # What the servers said: a failure in CI is diagnosed from this alone.
+    for f in "$TMP"/*.log; do
+      [ -f "$f" ] || continue
+      echo "--- last lines of $(basename "$f") ---" >&2
+      tail -n 40 "$f" >&2
+    done
+  fi
   echo "$PASS passed, $FAIL failed${SKIP:+ ($SKIP skipped)}"
   [ "$FAIL" -eq 0 ]
   exit $?
+}
+
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds (returns 0)
+# or SECONDS (an integer) have passed (returns 1). Every wait in a test is
+# bounded by one of these, so a failure fails fast instead of hanging.
+wait_until() {
+  local end=$((SECONDS + $1))
+  shift
+  while :; do
+    "$@" && return 0
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.1
+  done
 }
 
 have_aws() { command -v aws >/dev/null 2>&1 && aws --version >/dev/null 2>&1; }
@@ -98,12 +120,14 @@ seed() {
   done
 }
 
-# as KEYPREFIX CMD...: run CMD with that key in the AWS environment.
+# as KEYPREFIX CMD...: run CMD with that key in the AWS environment. Bounded:
+# the AWS CLI makes two attempts at most (its default retries a refused
+# connection for many seconds), and every command is killed after 120 s.
 as() {
   local idv="${1}_ID" secv="${1}_SECRET"; shift
   AWS_ACCESS_KEY_ID=${!idv} AWS_SECRET_ACCESS_KEY=${!secv} AWS_DEFAULT_REGION=us-east-1 \
     AWS_REGION=us-east-1 AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-    "$@"
+    AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=2 timeout 120 "$@"
 }
 
 # scurl KEYPREFIX URL [CURL ARGS...]: a SigV4-signed request made by curl itself.

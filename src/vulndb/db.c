@@ -289,7 +289,8 @@ ks_vulndb_age(const struct ks_vulndb *db, time_t now, const char **oldest)
         return -1;
     if (oldest != NULL)
         *oldest = o->name;
-    return (int64_t)now - (int64_t)o->checked_at;
+    /* A clock behind the DB's (SOURCE_DATE_EPOCH, skew) reads as fresh, not "no feeds". */
+    return (int64_t)now > (int64_t)o->checked_at ? (int64_t)now - (int64_t)o->checked_at : 0;
 }
 
 bool

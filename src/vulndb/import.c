@@ -6,6 +6,7 @@
  * digest matches what the DB last read from the same source are skipped.
  */
 #include "vulndb/vulndb_int.h"
+#include "vulndb/distro_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -339,6 +340,10 @@ import_stream_file(struct ks_vdb_build *b, const char *path, const char *display
     return rc;
 }
 
+static enum ks_code probe(const char *path, enum container *c,
+                          const struct ks_vdb_importer **imp, const char **label,
+                          struct ks_arena *a, struct ks_err *err);
+
 enum ks_code
 ks_vdb_import_file(struct ks_vdb_build *b, const char *path, const char *label,
                    const char *location, struct ks_err *err)
@@ -355,6 +360,16 @@ ks_vdb_import_file(struct ks_vdb_build *b, const char *path, const char *label,
     if ((rc = read_magic(path, magic, &n, err)) != KS_OK ||
         (rc = file_digest(path, digest, err)) != KS_OK)
         goto out;
+    if (label == NULL) {
+        /* Distro feeds keep generic names (updateinfo.xml.gz, main.json): */
+        /* their content says which release they are for.                 */
+        enum container pc;
+        const struct ks_vdb_importer *pimp;
+
+        if (classify(magic, n) != C_ZIP &&
+            (rc = probe(path, &pc, &pimp, &label, a, err)) != KS_OK)
+            goto out;
+    }
     if (label == NULL)
         label = ks_vdb_label_for_path(path, a);
     if (label == NULL) {
@@ -469,7 +484,7 @@ walk(struct walk *w, const char *dir, int depth)
 /* Which importer a file's (decompressed) head selects, and its container kind. */
 static enum ks_code
 probe(const char *path, enum container *c, const struct ks_vdb_importer **imp,
-      struct ks_err *err)
+      const char **label, struct ks_arena *a, struct ks_err *err)
 {
     unsigned char magic[8];
     size_t n = 0;
@@ -500,6 +515,8 @@ probe(const char *path, enum container *c, const struct ks_vdb_importer **imp,
     rc = ks_vdb_peek(&s, err);
     if (rc == KS_OK)
         *imp = ks_vdb_sniff(ks_str_make(s.head, s.head_len), path);
+    if (rc == KS_OK && label != NULL && *imp != NULL)
+        *label = ks_vdb_distro_label(*imp, ks_str_make(s.head, s.head_len), path, a);
     ks_vdb_stream_release(&s);
     if (s.fd >= 0)
         close(s.fd);
@@ -534,7 +551,7 @@ ks_vdb_import_dir(struct ks_vdb_build *b, const char *path, struct ks_err *err)
         const struct ks_vdb_importer *imp;
         enum container c;
 
-        if ((rc = probe(f, &c, &imp, err)) != KS_OK)
+        if ((rc = probe(f, &c, &imp, NULL, NULL, err)) != KS_OK)
             goto out;
         if (c == C_ZIP || (imp != NULL && imp->doc == KS_VDB_DOC_FEED)) {
             if ((rc = ks_vdb_import_file(b, f, NULL, NULL, err)) != KS_OK)

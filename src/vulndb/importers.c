@@ -6,6 +6,7 @@
  * best score wins. To add a feed, add import_<name>.c and one row here.
  */
 #include "vulndb/vulndb_int.h"
+#include "vulndb/distro_int.h"
 
 #include "base/banned.h"
 
@@ -21,6 +22,13 @@ const struct ks_vdb_importer ks_vdb_importers[] = {
      ks_vdb_nvd_import, ks_vdb_nvd_incremental},
     {"epss", "EPSS CSV", KS_VDB_DOC_FEED, true, ks_vdb_epss_sniff, ks_vdb_epss_import, NULL},
     {"kev", "CISA KEV catalog", KS_VDB_DOC_FEED, true, ks_vdb_kev_sniff, ks_vdb_kev_import, NULL},
+    /* The distro feeds (issue 4, distro_int.h, docs/feeds.md). */
+    {.kind = "alas", .format = "Amazon Linux ALAS updateinfo.xml", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_alas_sniff, .import = ks_vdb_alas_import},
+    {.kind = "rocky", .format = "Rocky Linux updateinfo.xml", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_rocky_sniff, .import = ks_vdb_rocky_import},
+    {.kind = "secdb", .format = "Alpine/Wolfi/Chainguard secdb JSON", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_secdb_sniff, .import = ks_vdb_secdb_import},
 };
 
 const size_t ks_vdb_n_importers = KS_ARRAY_LEN(ks_vdb_importers);

@@ -237,24 +237,14 @@ ks_dfeed_affected(struct ks_dfeed *f, json_t *rec, const struct ks_dpkg *p)
         goto fail;
     }
     set_new(f, e, "package", pkg);
-    switch (p->status) {
-    case KS_VSTATUS_FIXED:
-        if (p->fixed != NULL && p->fixed[0] != '\0') {
+    if (p->status != KS_VSTATUS_NOT_AFFECTED) {
+        if (p->fixed != NULL && p->fixed[0] != '\0')
             events = json_pack("[{s:s}, {s:s}]", "introduced", "0", "fixed", p->fixed);
-            break;
-        }
-        /* "fixed" without a version states nothing usable: affected */
-        __attribute__((fallthrough));
-    case KS_VSTATUS_NONE:
-    case KS_VSTATUS_AFFECTED:
-    case KS_VSTATUS_WILL_NOT_FIX:
-    case KS_VSTATUS_FIX_DEFERRED:
-    case KS_VSTATUS_END_OF_LIFE:
-        events = json_pack("[{s:s}]", "introduced", "0");
-        break;
-    case KS_VSTATUS_NOT_AFFECTED:
-    case KS_VSTATUS_COUNT:
-        break;
+        else if (p->last_affected != NULL && p->last_affected[0] != '\0')
+            events = json_pack("[{s:s}, {s:s}]", "introduced", "0", "last_affected",
+                               p->last_affected);
+        else
+            events = json_pack("[{s:s}]", "introduced", "0");
     }
     if (events != NULL)
         set_new(f, e, "ranges", json_pack("[{s:s, s:o}]", "type", "ECOSYSTEM", "events", events));
@@ -440,6 +430,94 @@ ks_df_time(struct ks_arena *a, struct ks_str s)
     return ks_arena_strdup(a, buf);
 }
 
+static const struct {
+    const char *codename, *version;
+} ubuntu_releases[] = {
+    {"warty", "4.10"},    {"hoary", "5.04"},    {"breezy", "5.10"},   {"dapper", "6.06"},
+    {"edgy", "6.10"},     {"feisty", "7.04"},   {"gutsy", "7.10"},    {"hardy", "8.04"},
+    {"intrepid", "8.10"}, {"jaunty", "9.04"},   {"karmic", "9.10"},   {"lucid", "10.04"},
+    {"maverick", "10.10"}, {"natty", "11.04"},  {"oneiric", "11.10"}, {"precise", "12.04"},
+    {"quantal", "12.10"}, {"raring", "13.04"},  {"saucy", "13.10"},   {"trusty", "14.04"},
+    {"utopic", "14.10"},  {"vivid", "15.04"},   {"wily", "15.10"},    {"xenial", "16.04"},
+    {"yakkety", "16.10"}, {"zesty", "17.04"},   {"artful", "17.10"},  {"bionic", "18.04"},
+    {"cosmic", "18.10"},  {"disco", "19.04"},   {"eoan", "19.10"},    {"focal", "20.04"},
+    {"groovy", "20.10"},  {"hirsute", "21.04"}, {"impish", "21.10"},  {"jammy", "22.04"},
+    {"kinetic", "22.10"}, {"lunar", "23.04"},   {"mantic", "23.10"},  {"noble", "24.04"},
+    {"oracular", "24.10"}, {"plucky", "25.04"}, {"questing", "25.10"},
+};
+
+const char *
+ks_df_ubuntu_release(struct ks_str codename)
+{
+    for (size_t i = 0; i < KS_ARRAY_LEN(ubuntu_releases); i++)
+        if (ks_str_eq_c(codename, ubuntu_releases[i].codename))
+            return ubuntu_releases[i].version;
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lines                                                                    */
+
+void
+ks_df_lines_init(struct ks_df_lines *l, struct ks_vdb_stream *in)
+{
+    memset(l, 0, sizeof(*l));
+    l->in = in;
+    ks_buf_init(&l->buf, KS_DF_MAX_LINE + 65536 + 1);
+}
+
+void
+ks_df_lines_release(struct ks_df_lines *l)
+{
+    ks_buf_release(&l->buf);
+}
+
+enum ks_code
+ks_df_lines_next(struct ks_df_lines *l, struct ks_str *line, struct ks_err *err)
+{
+    for (;;) {
+        const char *start = l->buf.data + l->pos;
+        size_t avail = l->buf.len - l->pos;
+        const char *nl = avail ? memchr(start, '\n', avail) : NULL;
+
+        if (nl != NULL || (l->eof && avail > 0)) {
+            size_t n = nl ? (size_t)(nl - start) : avail;
+
+            l->lineno++;
+            if (n > KS_DF_MAX_LINE)
+                return ks_err_set(err, KS_ETOOBIG, "%s:%llu: line longer than %zu bytes",
+                                  l->in->name, (unsigned long long)l->lineno, KS_DF_MAX_LINE);
+            l->pos += n + (nl != NULL);
+            if (n > 0 && start[n - 1] == '\r')
+                n--;
+            *line = ks_str_make(start, n);
+            return KS_OK;
+        }
+        if (l->eof)
+            return KS_ENOTFOUND;
+        if (avail > KS_DF_MAX_LINE)
+            return ks_err_set(err, KS_ETOOBIG, "%s:%llu: line longer than %zu bytes",
+                              l->in->name, (unsigned long long)l->lineno + 1, KS_DF_MAX_LINE);
+        /* Move the partial line to the front and read more. */
+        memmove(l->buf.data, start, avail);
+        l->buf.len = avail;
+        l->pos = 0;
+        {
+            char *p = ks_buf_reserve(&l->buf, 65536);
+            ssize_t got;
+
+            if (p == NULL)
+                return ks_err_set(err, KS_ENOMEM, "out of memory");
+            got = ks_vdb_read(l->in, p, 65536, err);
+            if (got < 0)
+                return err ? err->code : KS_EIO;
+            if (got == 0)
+                l->eof = true;
+            l->buf.len += (size_t)got;
+        }
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Ids in free text (PCRE2)                                                 */
 
@@ -519,6 +597,16 @@ static const struct {
     {ks_vdb_alas_import, ks_vdb_alas_add, ks_vdb_alas_label},
     {ks_vdb_rocky_import, ks_vdb_rocky_add, ks_vdb_rocky_label},
     {ks_vdb_secdb_import, ks_vdb_secdb_add, ks_vdb_secdb_label},
+    {ks_vdb_debian_cve_import, ks_vdb_debian_cve_add, ks_vdb_debian_cve_label},
+    {ks_vdb_debian_dsa_import, ks_vdb_debian_dsa_add, ks_vdb_debian_dsa_label},
+    {ks_vdb_debian_oval_import, ks_vdb_debian_oval_add, ks_vdb_debian_oval_label},
+    {ks_vdb_usn_oval_import, ks_vdb_usn_oval_add, ks_vdb_usn_oval_label},
+    {ks_vdb_oracle_oval_import, ks_vdb_oracle_oval_add, ks_vdb_oracle_oval_label},
+    {ks_vdb_redhat_oval_import, ks_vdb_redhat_oval_add, ks_vdb_redhat_oval_label},
+    {ks_vdb_azure_oval_import, ks_vdb_azure_oval_add, ks_vdb_azure_oval_label},
+    {ks_vdb_alma_import, ks_vdb_alma_add, ks_vdb_alma_label},
+    {ks_vdb_photon_import, ks_vdb_photon_add, ks_vdb_photon_label},
+    {ks_vdb_uct_import, ks_vdb_uct_add, ks_vdb_uct_label},
 };
 
 const char *

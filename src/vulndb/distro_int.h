@@ -29,13 +29,20 @@
 
 struct ks_dfeed;
 
-/* One affected package as a distro states it. */
+/*
+ * One affected package as a distro states it. The range is {introduced 0,
+ * fixed V} when `fixed` is set, {introduced 0} when not, none for
+ * not_affected. A status other than "fixed" with a fixed version means the
+ * release has no fix of its own but versions from V up are not affected
+ * (Debian: a release without its own line inherits the fix in unstable).
+ */
 struct ks_dpkg {
     const char *ecosystem;       /* with release: "Amazon Linux:2023", "Alpine:v3.19" */
     const char *name;            /* package name as the distro keys it */
     const char *purl;            /* NULL: none */
-    enum ks_vuln_status status;  /* KS_VSTATUS_FIXED needs `fixed` */
-    const char *fixed;           /* the fixed version, for KS_VSTATUS_FIXED */
+    enum ks_vuln_status status;  /* KS_VSTATUS_FIXED needs `fixed` (else: affected) */
+    const char *fixed;           /* NULL: no version fixes it */
+    const char *last_affected;   /* instead of fixed: this version and below are affected */
     const char *vendor_severity; /* NULL: none */
     json_t *database_specific;   /* stolen (may be NULL) */
     json_t *ecosystem_specific;  /* stolen (may be NULL) */
@@ -67,10 +74,9 @@ void ks_dfeed_add_ref(struct ks_dfeed *f, json_t *rec, const char *type, const c
 /* Add a severity {type, score} to the record (once). */
 void ks_dfeed_add_severity(struct ks_dfeed *f, json_t *rec, const char *type, const char *score);
 /*
- * Append an affected entry: package {ecosystem, name, purl}, the range that
- * the status implies (fixed: ECOSYSTEM {introduced 0, fixed V}; affected,
- * will_not_fix, fix_deferred, end_of_life: {introduced 0}; not_affected:
- * none), status, vendor_severity, database/ecosystem_specific. An entry
+ * Append an affected entry: package {ecosystem, name, purl}, the ECOSYSTEM
+ * range (see struct ks_dpkg), status, vendor_severity, database/
+ * ecosystem_specific. An entry
  * equal to one already there is not added twice. Returns the entry (owned
  * by rec) or NULL on OOM.
  */
@@ -117,6 +123,16 @@ ks_dfeed_add_fn ks_vdb_distro_add_fn(const struct ks_vdb_importer *imp);
 KS_DISTRO_IMPORTER(alas);
 KS_DISTRO_IMPORTER(rocky);
 KS_DISTRO_IMPORTER(secdb);
+KS_DISTRO_IMPORTER(debian_cve);
+KS_DISTRO_IMPORTER(debian_dsa);
+KS_DISTRO_IMPORTER(uct);
+KS_DISTRO_IMPORTER(photon);
+KS_DISTRO_IMPORTER(alma);
+KS_DISTRO_IMPORTER(azure_oval);
+KS_DISTRO_IMPORTER(redhat_oval);
+KS_DISTRO_IMPORTER(oracle_oval);
+KS_DISTRO_IMPORTER(usn_oval);
+KS_DISTRO_IMPORTER(debian_oval);
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers.                                                            */
@@ -141,6 +157,8 @@ size_t ks_df_extract_ids(struct ks_str text, void (*fn)(void *ctx, struct ks_str
 bool ks_df_has(struct ks_str head, const char *needle);
 /* head with leading whitespace and a UTF-8 BOM skipped. */
 struct ks_str ks_df_skip_ws(struct ks_str head);
+/* Ubuntu codename -> version ("jammy" -> "22.04"); NULL when unknown. */
+const char *ks_df_ubuntu_release(struct ks_str codename);
 /* Unix seconds (or milliseconds when ms) as RFC 3339; NULL on OOM. */
 char *ks_df_unix_time(struct ks_arena *a, int64_t t, bool ms);
 /*
@@ -149,6 +167,26 @@ char *ks_df_unix_time(struct ks_arena *a, int64_t t, bool ms);
  * when it is none of these (or on OOM).
  */
 char *ks_df_time(struct ks_arena *a, struct ks_str s);
+
+/* ------------------------------------------------------------------------ */
+/* Lines of a text feed (Debian's tracker lists, Ubuntu's CVE files).       */
+
+struct ks_df_lines {
+    struct ks_vdb_stream *in;
+    struct ks_buf buf; /* unread bytes start at pos */
+    size_t pos;
+    uint64_t lineno; /* of the line last returned */
+    bool eof;
+};
+
+void ks_df_lines_init(struct ks_df_lines *l, struct ks_vdb_stream *in);
+void ks_df_lines_release(struct ks_df_lines *l);
+/*
+ * The next line, without its "\n" or "\r\n" (borrowed until the next
+ * call). KS_ENOTFOUND at the end; KS_ETOOBIG (naming the stream and line)
+ * for a line over KS_DF_MAX_LINE bytes; stream errors as they come.
+ */
+enum ks_code ks_df_lines_next(struct ks_df_lines *l, struct ks_str *line, struct ks_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* XML (libxml2's streaming xmlTextReader over a feed stream).              */
@@ -184,5 +222,99 @@ enum ks_code ks_xml_text(struct ks_xml *x, struct ks_arena *a, const char **out,
 /* Skip the current element's subtree (no-op on an empty element). */
 enum ks_code ks_xml_skip(struct ks_xml *x, struct ks_err *err);
 int ks_xml_line(struct ks_xml *x);
+
+/* ------------------------------------------------------------------------ */
+/* OVAL definitions (oval.c): the parts the distro importers interpret.     */
+
+struct ks_oval;
+
+enum { KS_OVAL_AND, KS_OVAL_OR, KS_OVAL_ONE, KS_OVAL_XOR };
+enum ks_oval_kind { KS_OVAL_CRITERIA, KS_OVAL_CRITERION, KS_OVAL_EXTEND };
+
+/* A criteria tree node; node 0 is the root, children follow their parent. */
+struct ks_oval_node {
+    enum ks_oval_kind kind;
+    int op;               /* KS_OVAL_AND, ... (criteria) */
+    bool negate;
+    int parent;           /* -1 for the root */
+    int first_child, last_child, next_sibling; /* -1: none */
+    const char *test_ref; /* criterion: test id; extend_definition: definition id */
+    const char *comment;
+};
+
+struct ks_oval_ref {
+    const char *source, *id, *url;
+};
+
+/* <advisory><cve priority=.. cvss3=.. cvss_vector=..>CVE-…</cve> */
+struct ks_oval_cve {
+    const char *id, *priority, *cvss3, *cvss_vector, *impact, *href;
+};
+
+/* Red Hat: <affected><resolution state="Will not fix"><component>… */
+struct ks_oval_resolution {
+    const char *state;
+    const char **components;
+    size_t n_components;
+};
+
+struct ks_oval_def {
+    const char *id, *klass, *title, *description, *severity, *issued, *updated;
+    const char *patchable, *advisory_id; /* Mariner */
+    const char *product;                 /* Debian's <affected><product> */
+    int line;
+    const char **platforms;
+    size_t n_platforms;
+    struct ks_oval_ref *refs;
+    size_t n_refs;
+    struct ks_oval_cve *cves;
+    size_t n_cves;
+    struct ks_oval_resolution *resolutions;
+    size_t n_resolutions;
+    struct ks_oval_node *nodes;
+    size_t n_nodes;
+};
+
+struct ks_oval_test {
+    const char *id, *kind, *comment, *check, *object_ref, *state_ref;
+};
+struct ks_oval_object {
+    const char *id, *name, *var_ref;
+};
+struct ks_oval_state {
+    const char *id, *evr, *evr_op, *version, *version_op, *arch, *sigkey;
+};
+struct ks_oval_var {
+    const char *id;
+    const char **values;
+    size_t n_values;
+};
+
+/*
+ * Read a whole OVAL document (streamed; strings kept in one arena).
+ * KS_EPARSE names the stream and line for malformed XML or a document that
+ * is not OVAL definitions.
+ */
+enum ks_code ks_oval_read(struct ks_vdb_stream *in, struct ks_oval **out, struct ks_err *err);
+void ks_oval_free(struct ks_oval *o);
+size_t ks_oval_count(const struct ks_oval *o);
+const struct ks_oval_def *ks_oval_def(const struct ks_oval *o, size_t i);
+const char *ks_oval_product(const struct ks_oval *o);   /* generator product_name */
+const char *ks_oval_timestamp(const struct ks_oval *o); /* generator timestamp */
+const struct ks_oval_test *ks_oval_test(const struct ks_oval *o, const char *id);
+const struct ks_oval_state *ks_oval_state_of(const struct ks_oval *o,
+                                             const struct ks_oval_test *t);
+/* The package names a test's object checks: its <name> or its variable's values. */
+size_t ks_oval_names(const struct ks_oval *o, const struct ks_oval_test *t,
+                     const char *const **names);
+/*
+ * Call fn for every criterion/extend_definition of d, with ctx: the
+ * comments of the criteria that are direct children of the enclosing AND
+ * nodes ("Red Hat Enterprise Linux 8 is installed", "Module nodejs:18 is
+ * enabled") — they qualify the package tests beside them.
+ */
+typedef void (*ks_oval_walk_fn)(void *arg, const struct ks_oval_def *d,
+                                const struct ks_oval_node *n, const char **ctx, size_t n_ctx);
+void ks_oval_walk(const struct ks_oval_def *d, ks_oval_walk_fn fn, void *arg);
 
 #endif

@@ -106,7 +106,7 @@ const char *
 ks_vdb_label_for_path(const char *path, struct ks_arena *a)
 {
     static const char *const exts[] = {".gz", ".xz", ".bz2", ".zst", ".zip",
-                                       ".json", ".yaml", ".yml", ".csv"};
+                                       ".json", ".yaml", ".yml", ".csv", ".xml"};
     struct ks_str p = ks_str_c(path), base;
     ptrdiff_t slash;
     bool again = true;

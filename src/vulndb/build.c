@@ -433,6 +433,11 @@ ks_vdb_build_begin(const char *db_path, const char *command, bool force,
     ks_buf_init(&b->zdoc, KS_VDB_MAX_RECORD * 2);
     b->ecos = ks_map_new();
     b->zc = ZSTD_createCCtx();
+    if (b->zc != NULL &&
+        ZSTD_isError(ZSTD_CCtx_setParameter(b->zc, ZSTD_c_compressionLevel, KS_VDB_ZSTD_LEVEL))) {
+        ZSTD_freeCCtx(b->zc);
+        b->zc = NULL;
+    }
     if (ks_sha256_stream_begin(&b->sha) != KS_OK)
         b->sha.ctx = NULL;
     slash = strrchr(db_path, '/');
@@ -853,7 +858,8 @@ compress_doc(struct ks_vdb_build *b, struct ks_str text, struct ks_err *err)
     if (p == NULL)
         return ks_err_set(err, b->zdoc.err, "vulndb: a record of %zu bytes is too large",
                           text.len);
-    n = ZSTD_compressCCtx(b->zc, p, bound, text.ptr, text.len, KS_VDB_ZSTD_LEVEL);
+    /* compress2 keeps the parameters set once: compressCCtx re-derives them per call. */
+    n = ZSTD_compress2(b->zc, p, bound, text.ptr, text.len);
     if (ZSTD_isError(n))
         return ks_err_set(err, KS_EINTERNAL, "vulndb: zstd: %s", ZSTD_getErrorName(n));
     b->zdoc.len = n;
@@ -1632,14 +1638,18 @@ ks_vdb_build_unchanged(struct ks_vdb_build *b, const char *name, const char *loc
     sqlite3_stmt *st = NULL;
     int step;
 
+    /* Validators of a 200 whose body turned out identical are the new ones. */
     if (ks_vdb_prepare(b->db,
-                       "UPDATE sources SET checked_at = ?, location = coalesce(?, location) "
+                       "UPDATE sources SET checked_at = ?, location = coalesce(?, location), "
+                       "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) "
                        "WHERE name = ?",
                        &st, err) != KS_OK)
         return err->code;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)b->now);
     ks_vdb_bind_cstr(st, 2, location);
-    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    ks_vdb_bind_cstr(st, 3, b->pending_etag);
+    ks_vdb_bind_cstr(st, 4, b->pending_last_modified);
+    sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
     step = sqlite3_step(st);
     sqlite3_finalize(st);
     if (step != SQLITE_DONE)
@@ -1804,6 +1814,10 @@ ks_vdb_build_commit(struct ks_vdb_build *b, bool always_write, struct ks_arena *
         ks_vdb_build_abort(b);
         return rc;
     }
+    /* A first NVD load is one change row, not 200k: re-score everything. */
+    if (b->nvd_initial && b->nvd_counts[KS_CHANGE_ADDED] > 0 &&
+        (rc = add_change(b, KS_CHANGE_ADDED, "nvd", NULL, NULL, NULL, NULL, err)) != KS_OK)
+        goto fail;
     snprintf(seqs, sizeof(seqs), "%llu", (unsigned long long)b->seq);
     ks_time_rfc3339(b->now, now);
     sjson = summary_json(b);

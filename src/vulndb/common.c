@@ -362,11 +362,18 @@ ks_vdb_eco_family(struct ks_str ecosystem)
 static const char *
 skip_string(const char *p, const char *end)
 {
-    for (p++; p < end; p++) {
-        if (*p == '\\')
-            p++;
-        else if (*p == '"')
-            return p + 1;
+    for (p++; p < end;) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        size_t bs = 0;
+
+        if (q == NULL)
+            return NULL;
+        /* escaped when preceded by an odd number of backslashes */
+        while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return q + 1;
+        p = q + 1;
     }
     return NULL;
 }

@@ -237,59 +237,198 @@ entry_wanted(const char *name)
     return true;
 }
 
-/* path is read; display names it in messages (the URL of a download). */
+/* One zip entry on its way through the parse pipeline. */
+struct zitem {
+    char *name;
+    char *data; /* the entry's bytes, until prepare takes them */
+    size_t len;
+    bool too_big;
+    const struct ks_vdb_importer *imp;
+    bool prepared;
+    struct ks_vdb_prepared prep;
+};
+
+static void
+zitem_free(struct zitem *z)
+{
+    if (z == NULL)
+        return;
+    if (z->prepared && z->imp->release != NULL)
+        z->imp->release(&z->prep);
+    ks_free(z->data);
+    ks_free(z->name);
+    ks_free(z);
+}
+
+/* On a worker: detect the format and, when the importer can, parse ahead. */
+static void
+zitem_work(void *arg)
+{
+    struct zitem *z = arg;
+
+    if (z->too_big)
+        return;
+    z->imp = ks_vdb_sniff(ks_str_make(z->data, KS_MIN(z->len, KS_VDB_HEAD_BYTES)), z->name);
+    if (z->imp != NULL && z->imp->prepare != NULL) {
+        z->imp->prepare(z->data, z->len, z->name, &z->prep);
+        z->data = NULL; /* handed over */
+        z->prepared = true;
+    }
+}
+
+/* On the importing thread, in entry order: store what the worker parsed. */
+static enum ks_code
+zitem_store(struct ks_vdb_build *b, struct zitem *z, uint64_t *docs, struct ks_err *err)
+{
+    struct ks_vdb_sink *sink = ks_vdb_build_sink(b);
+    uint64_t before;
+    enum ks_code rc;
+
+    if (z->too_big) {
+        sink->file = z->name;
+        ks_vdb_malformed(sink, z->name, "larger than the limit of %zu bytes", KS_VDB_MAX_RECORD);
+        return KS_OK;
+    }
+    if (z->imp == NULL) {
+        ks_log(KS_LOG_WARN, "vulndb", "skipping '%s': not a recognised feed", z->name);
+        return KS_OK;
+    }
+    (*docs)++;
+    if ((rc = ks_vdb_build_use(b, z->imp, z->name, err)) != KS_OK)
+        return rc;
+    before = sink->malformed;
+    if (z->prepared) {
+        rc = z->imp->put(&z->prep, sink, err);
+    } else {
+        struct ks_vdb_stream s;
+
+        ks_vdb_stream_mem(&s, z->name, z->data, z->len);
+        rc = z->imp->import(&s, sink, err);
+        ks_vdb_stream_release(&s);
+    }
+    ks_vdb_build_doc_done(b, before);
+    return rc;
+}
+
+/* The entry's bytes; *too_big (and no data) past KS_VDB_MAX_RECORD. */
+static enum ks_code
+read_entry(struct archive *ar, const char *display, const char *name, struct zitem *z,
+           struct ks_err *err)
+{
+    struct ks_buf buf = KS_BUF_INIT(KS_VDB_MAX_RECORD + 65536);
+
+    for (;;) {
+        char *p = ks_buf_reserve(&buf, 65536);
+        la_ssize_t got;
+
+        if (p == NULL) {
+            ks_buf_release(&buf);
+            return ks_err_set(err, KS_ENOMEM, "'%s': out of memory", name);
+        }
+        got = archive_read_data(ar, p, 65536);
+        if (got < 0) {
+            ks_buf_release(&buf);
+            return ks_err_set(err, KS_EPARSE, "'%s': corrupt or truncated zip entry '%s': %s",
+                              display, name, archive_error_string(ar));
+        }
+        if (got == 0)
+            break;
+        buf.len += (size_t)got;
+        if (buf.len > KS_VDB_MAX_RECORD) {
+            /* Skip the rest (still read: the archive's checksums are checked). */
+            z->too_big = true;
+            buf.len = 0;
+        }
+    }
+    z->len = buf.len;
+    z->data = ks_buf_detach(&buf, NULL);
+    if (z->data == NULL)
+        return ks_err_set(err, KS_ENOMEM, "'%s': out of memory", name);
+    return KS_OK;
+}
+
+/*
+ * A zip of records (OSV's all.zip). The archive is read here; worker
+ * threads sniff and parse entries while this thread stores the previous
+ * ones, in archive order. path is read; display names it in messages (the
+ * URL of a download).
+ */
 static enum ks_code
 import_zip(struct ks_vdb_build *b, const char *path, const char *display, struct ks_err *err)
 {
     struct archive *ar = NULL;
     struct archive_entry *e;
+    struct ks_vdb_pipe *pipe = NULL;
+    struct zitem *z;
     enum ks_code rc;
     uint64_t entries = 0, docs = 0;
-    struct ks_buf name = KS_BUF_INIT(8192);
     int r;
 
     if ((rc = archive_open(path, display, true, &ar, err)) != KS_OK)
         return rc;
+    pipe = ks_vdb_pipe_new(zitem_work);
+    if (pipe == NULL) {
+        rc = ks_err_set(err, KS_ENOMEM, "out of memory");
+        goto out;
+    }
     while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-        struct ks_vdb_stream s;
         const char *en = archive_entry_pathname(e);
-        bool skipped;
+        struct ks_buf name = KS_BUF_INIT(8192);
+        struct zitem *done;
 
         if (++entries > KS_VDB_MAX_ENTRIES) {
-            rc = ks_err_set(err, KS_ETOOBIG, "'%s': more than %d entries", path,
+            rc = ks_err_set(err, KS_ETOOBIG, "'%s': more than %d entries", display,
                             KS_VDB_MAX_ENTRIES);
-            goto out;
+            goto drain;
         }
         if (archive_entry_filetype(e) != AE_IFREG || en == NULL || !entry_wanted(en))
             continue;
-        ks_buf_reset(&name);
         ks_buf_appendf(&name, "%s:%s", display, en);
-        if (ks_buf_err(&name) != KS_OK) {
-            rc = ks_err_set(err, KS_ETOOBIG, "'%s': entry name too long", path);
-            goto out;
+        z = ks_calloc(1, sizeof(*z));
+        if (z == NULL || ks_buf_err(&name) != KS_OK) {
+            ks_free(z);
+            ks_buf_release(&name);
+            rc = ks_err_set(err, KS_ENOMEM, "'%s': out of memory or entry name too long", display);
+            goto drain;
         }
-        memset(&s, 0, sizeof(s));
-        s.name = name.data;
-        s.fd = -1;
-        s.ar = ar;
-        rc = import_doc(b, &s, false, &skipped, err);
-        ks_vdb_stream_release(&s);
-        if (rc != KS_OK)
-            goto out;
-        docs += !skipped;
+        z->name = ks_buf_detach(&name, NULL);
+        rc = z->name == NULL ? ks_err_set(err, KS_ENOMEM, "out of memory")
+                             : read_entry(ar, display, en, z, err);
+        if (rc != KS_OK) {
+            zitem_free(z);
+            goto drain;
+        }
+        /* Store what is finished; block on the oldest only when the pipe is full. */
+        while ((done = ks_vdb_pipe_take(pipe, ks_vdb_pipe_full(pipe))) != NULL) {
+            rc = zitem_store(b, done, &docs, err);
+            zitem_free(done);
+            if (rc != KS_OK) {
+                zitem_free(z);
+                goto drain;
+            }
+        }
+        ks_vdb_pipe_push(pipe, z);
     }
     if (r != ARCHIVE_EOF) {
         rc = ks_err_set(err, KS_EPARSE, "'%s': corrupt or truncated zip after %llu entries: %s",
                         display, (unsigned long long)entries, archive_error_string(ar));
-        goto out;
+        goto drain;
     }
-    if (docs == 0) {
-        rc = ks_err_set(err, KS_EPARSE, "'%s': no recognised records in the archive", display);
-        goto out;
+    while ((z = ks_vdb_pipe_take(pipe, true)) != NULL) {
+        rc = zitem_store(b, z, &docs, err);
+        zitem_free(z);
+        if (rc != KS_OK)
+            goto drain;
     }
-    rc = KS_OK;
+    rc = docs > 0 ? KS_OK
+                  : ks_err_set(err, KS_EPARSE, "'%s': no recognised records in the archive",
+                               display);
+    goto out;
+drain:
+    while ((z = ks_vdb_pipe_take(pipe, true)) != NULL)
+        zitem_free(z);
 out:
-    ks_buf_release(&name);
+    ks_vdb_pipe_free(pipe);
     archive_read_free(ar);
     return rc;
 }
@@ -385,6 +524,7 @@ ks_vdb_import_file(struct ks_vdb_build *b, const char *path, const char *label,
         ks_log(KS_LOG_INFO, "vulndb", "'%s' is unchanged since it was last imported", path);
         for (size_t i = 0; rc == KS_OK && i < k; i++)
             rc = ks_vdb_build_unchanged(b, names[i], location, "unchanged", err);
+        ks_vdb_build_set_http(b, NULL, NULL); /* used up */
         goto out;
     }
     if ((rc = ks_vdb_build_container_begin(b, label, location, digest, err)) != KS_OK)

@@ -22,6 +22,7 @@ has(struct ks_str s, const char *needle)
 
 struct sniff {
     int score;
+    int keys;
 };
 
 static bool
@@ -33,7 +34,10 @@ kev_key(void *ctx, struct ks_str k, struct ks_str v)
         s->score = 95;
     else if (ks_str_eq_c(k, "vulnerabilities") && has(v, "\"cveID\"") && s->score < 70)
         s->score = 70;
-    return true;
+    else if (ks_str_eq_c(k, "affected") || ks_str_eq_c(k, "id"))
+        return false; /* an OSV record or an NVD one */
+    /* the catalog's own keys come first: stop early on anything else */
+    return s->score < 95 && ++s->keys < 8;
 }
 
 int

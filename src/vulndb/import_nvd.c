@@ -65,7 +65,8 @@ nvd_key(void *ctx, struct ks_str k, struct ks_str v)
     } else if (ks_str_eq_c(k, "cve") && v.len > 0 && v.ptr[0] == '{') {
         s->record += 80; /* {"cve": {...}}: one API result */
     }
-    return true;
+    /* decided: stop scanning (an OSV record's "affected" vetoes both) */
+    return !(s->veto_feed && s->veto_record) && s->feed < 95 && s->record < 85;
 }
 
 static void
@@ -269,12 +270,6 @@ ks_vdb_nvd_from_json(const json_t *cve, struct ks_arena *arena, struct ks_nvd_re
 /* ------------------------------------------------------------------------ */
 /* Documents                                                                */
 
-struct feed_ctx {
-    struct ks_vdb_sink *sink;
-    const char *name;
-    uint64_t count;
-};
-
 static enum ks_code
 put_cve(struct ks_vdb_sink *sink, const json_t *cve, const char *where, uint64_t index,
         struct ks_err *err)
@@ -305,33 +300,113 @@ put_cve(struct ks_vdb_sink *sink, const json_t *cve, const char *where, uint64_t
     return rc;
 }
 
+/*
+ * Feed elements go through a pipeline: worker threads parse each element
+ * ({"cve": {...}}) with jansson and build the record; this thread stores
+ * them in feed order.
+ */
+struct elem {
+    char *text;
+    size_t len;
+    uint64_t index;
+    struct ks_arena *arena;
+    json_t *doc;
+    struct ks_nvd_record rec;
+    enum ks_code rc;  /* KS_OK: rec is set; KS_EPARSE: msg says why; KS_ENOMEM */
+    char id[KS_VDB_MAX_ID + 1];
+    char msg[sizeof(((struct ks_err *)0)->msg)];
+};
+
+static void
+elem_free(struct elem *e)
+{
+    if (e == NULL)
+        return;
+    json_decref(e->doc);
+    ks_arena_free(e->arena);
+    ks_free(e->text);
+    ks_free(e);
+}
+
+static void
+elem_work(void *arg)
+{
+    struct elem *e = arg;
+    struct ks_err perr = KS_ERR_INIT;
+    char pos[64];
+    json_t *cve;
+    const char *id;
+
+    snprintf(pos, sizeof(pos), "vulnerabilities[%llu]", (unsigned long long)e->index);
+    snprintf(e->id, sizeof(e->id), "%s", pos);
+    e->rc = ks_json_parse(e->text, e->len, pos, &e->doc, &perr);
+    if (e->rc != KS_OK) {
+        snprintf(e->msg, sizeof(e->msg), "%s", perr.msg);
+        return;
+    }
+    cve = json_object_get(e->doc, "cve");
+    if (!json_is_object(cve)) {
+        e->rc = KS_EPARSE;
+        snprintf(e->msg, sizeof(e->msg), "no 'cve' object");
+        return;
+    }
+    id = ks_json_str(cve, "id");
+    if (id != NULL)
+        snprintf(e->id, sizeof(e->id), "%.*s", (int)KS_MIN(strlen(id), (size_t)KS_VDB_MAX_ID), id);
+    e->arena = ks_arena_new(8 * 1024);
+    if (e->arena == NULL) {
+        e->rc = KS_ENOMEM;
+        return;
+    }
+    e->rc = ks_vdb_nvd_from_json(cve, e->arena, &e->rec, &perr);
+    if (e->rc != KS_OK)
+        snprintf(e->msg, sizeof(e->msg), "%s", perr.msg);
+}
+
+struct feed_ctx {
+    struct ks_vdb_sink *sink;
+    const char *name;
+    uint64_t count;
+    struct ks_vdb_pipe *pipe;
+};
+
 static enum ks_code
-feed_elem(void *vctx, const char *elem, size_t len, uint64_t index, struct ks_err *err)
+elem_store(struct feed_ctx *c, struct elem *e, struct ks_err *err)
+{
+    if (e->rc == KS_ENOMEM)
+        return ks_err_set(err, KS_ENOMEM, "%s: out of memory", c->name);
+    if (e->rc != KS_OK) {
+        ks_vdb_malformed(c->sink, e->id, "%s", e->msg);
+        return KS_OK;
+    }
+    return ks_vdb_put_nvd(c->sink, &e->rec, err);
+}
+
+static enum ks_code
+feed_elem(void *vctx, const char *text, size_t len, uint64_t index, struct ks_err *err)
 {
     struct feed_ctx *c = vctx;
-    struct ks_err perr = KS_ERR_INIT;
-    json_t *doc = NULL, *cve;
+    struct elem *e = ks_calloc(1, sizeof(*e)), *done;
     enum ks_code rc;
-    char pos[64];
 
     c->count++;
-    snprintf(pos, sizeof(pos), "vulnerabilities[%llu]", (unsigned long long)index);
-    rc = ks_json_parse(elem, len, pos, &doc, &perr);
-    if (rc == KS_ENOMEM)
-        return ks_err_set(err, rc, "%s", perr.msg);
-    if (rc != KS_OK) {
-        ks_vdb_malformed(c->sink, pos, "%s", perr.msg);
-        return KS_OK;
+    if (e == NULL || (e->text = ks_malloc(len ? len : 1)) == NULL) {
+        ks_free(e);
+        return ks_err_set(err, KS_ENOMEM, "%s: out of memory", c->name);
     }
-    cve = json_object_get(doc, "cve");
-    if (!json_is_object(cve)) {
-        ks_vdb_malformed(c->sink, pos, "no 'cve' object");
-        json_decref(doc);
-        return KS_OK;
+    memcpy(e->text, text, len);
+    e->len = len;
+    e->index = index;
+    while ((done = ks_vdb_pipe_take(c->pipe, ks_vdb_pipe_full(c->pipe))) != NULL) {
+        rc = elem_store(c, done, err);
+        elem_free(done);
+        if (rc != KS_OK) {
+            elem_free(e);
+            return rc;
+        }
     }
-    rc = put_cve(c->sink, cve, c->name, index, err);
-    json_decref(doc);
-    return rc;
+    ks_vdb_pipe_push(c->pipe, e);
+    return KS_OK;
 }
 
 static json_int_t
@@ -349,6 +424,7 @@ ks_vdb_nvd_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink, struct ks_
     struct ks_err perr = KS_ERR_INIT;
     struct feed_ctx ctx = {.sink = sink, .name = in->name};
     json_t *env = NULL, *doc = NULL, *cve;
+    struct elem *e;
     enum ks_code rc;
 
     if ((rc = ks_vdb_peek(in, err)) != KS_OK)
@@ -357,7 +433,19 @@ ks_vdb_nvd_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink, struct ks_
         json_int_t total, start, per_page, expected;
         const char *ts;
 
-        if ((rc = ks_jsplit(in, "vulnerabilities", feed_elem, &ctx, &env, err)) != KS_OK)
+        ctx.pipe = ks_vdb_pipe_new(elem_work);
+        if (ctx.pipe == NULL) {
+            rc = ks_err_set(err, KS_ENOMEM, "out of memory");
+            goto out;
+        }
+        rc = ks_jsplit(in, "vulnerabilities", feed_elem, &ctx, &env, err);
+        /* Store the rest in order (or, after an error, only free it). */
+        while ((e = ks_vdb_pipe_take(ctx.pipe, true)) != NULL) {
+            if (rc == KS_OK)
+                rc = elem_store(&ctx, e, err);
+            elem_free(e);
+        }
+        if (rc != KS_OK)
             goto out;
         /* A short feed means a truncated or inconsistent download: refuse it. */
         total = int_field(env, "totalResults", -1);
@@ -395,6 +483,7 @@ ks_vdb_nvd_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink, struct ks_
     cve = json_object_get(doc, "cve");
     rc = put_cve(sink, json_is_object(cve) ? cve : doc, in->name, 0, err);
 out:
+    ks_vdb_pipe_free(ctx.pipe);
     json_decref(env);
     json_decref(doc);
     ks_buf_release(&buf);

@@ -11,17 +11,19 @@
 #include "base/banned.h"
 
 const struct ks_vdb_importer ks_vdb_importers[] = {
-    /* kind, format, document, unlabeled, sniff, import, incremental */
+    /* kind, format, document, unlabeled, sniff, import, incremental[, prepare, put, release] */
     {"osv", "OSV JSON record", KS_VDB_DOC_RECORD, false, ks_vdb_osv_sniff, ks_vdb_osv_import,
-     NULL},
+     NULL, ks_vdb_osv_prepare, ks_vdb_osv_put, ks_vdb_osv_release},
     {"osv", "OSV YAML record", KS_VDB_DOC_RECORD, false, ks_vdb_osv_yaml_sniff,
-     ks_vdb_osv_yaml_import, NULL},
+     ks_vdb_osv_yaml_import, NULL, NULL, NULL, NULL},
     {"nvd", "NVD CVE API 2.0 feed", KS_VDB_DOC_FEED, false, ks_vdb_nvd_feed_sniff,
-     ks_vdb_nvd_import, ks_vdb_nvd_incremental},
+     ks_vdb_nvd_import, ks_vdb_nvd_incremental, NULL, NULL, NULL},
     {"nvd", "NVD CVE API 2.0 record", KS_VDB_DOC_RECORD, false, ks_vdb_nvd_record_sniff,
-     ks_vdb_nvd_import, ks_vdb_nvd_incremental},
-    {"epss", "EPSS CSV", KS_VDB_DOC_FEED, true, ks_vdb_epss_sniff, ks_vdb_epss_import, NULL},
-    {"kev", "CISA KEV catalog", KS_VDB_DOC_FEED, true, ks_vdb_kev_sniff, ks_vdb_kev_import, NULL},
+     ks_vdb_nvd_import, ks_vdb_nvd_incremental, NULL, NULL, NULL},
+    {"epss", "EPSS CSV", KS_VDB_DOC_FEED, true, ks_vdb_epss_sniff, ks_vdb_epss_import, NULL, NULL,
+     NULL, NULL},
+    {"kev", "CISA KEV catalog", KS_VDB_DOC_FEED, true, ks_vdb_kev_sniff, ks_vdb_kev_import, NULL,
+     NULL, NULL, NULL},
     /* The distro feeds (issue 4, distro_int.h, docs/feeds.md). */
     {.kind = "alas", .format = "Amazon Linux ALAS updateinfo.xml", .doc = KS_VDB_DOC_FEED,
      .sniff = ks_vdb_alas_sniff, .import = ks_vdb_alas_import},

@@ -337,7 +337,8 @@ const char *ks_change_kind_name(enum ks_change_kind k);
  * advisory with several packages has several rows, one with none has one
  * row with NULL ecosystem/name); "nvd" and "kev" rows name a CVE whose
  * scores or KEV entry changed (rescore findings with that CVE, no re-match);
- * an "epss" row (id NULL) means the EPSS table was replaced.
+ * an "nvd" row with id NULL is the first load of NVD data, and an "epss" row
+ * (id NULL) means the EPSS table was replaced: rescore everything.
  */
 struct ks_vulndb_change {
     uint64_t seq; /* the update that made it */

@@ -23,7 +23,7 @@ struct sqlite3_stmt;
 #define KS_VDB_MAX_ELEMENT  ((size_t)64 << 20) /* one element of a streamed JSON array */
 #define KS_VDB_MAX_ENVELOPE ((size_t)1 << 20)  /* the rest of a streamed JSON document */
 #define KS_VDB_HEAD_BYTES   ((size_t)64 << 10) /* bytes peeked from each document */
-#define KS_VDB_SNIFF_BYTES  ((size_t)8 << 10)  /* of which sniffers look at */
+#define KS_VDB_SNIFF_BYTES  ((size_t)4 << 10)  /* of which sniffers look at */
 #define KS_VDB_MAX_ENTRIES  2000000            /* files in one archive or directory walk */
 #define KS_VDB_MAX_DEPTH    16                 /* directory levels */
 #define KS_VDB_MAX_LINE     ((size_t)1 << 16)  /* one CSV line */
@@ -128,6 +128,17 @@ void ks_vdb_put_meta(struct ks_vdb_sink *s, const char *key, const char *value);
  */
 enum ks_vdb_doc { KS_VDB_DOC_RECORD, KS_VDB_DOC_FEED };
 
+/*
+ * A record document parsed ahead, on any thread, without the sink: what a
+ * prepare function fills and its put function hands to the sink later on
+ * the importing thread. Owns its arena and state; release frees them.
+ */
+struct ks_vdb_prepared {
+    struct ks_arena *arena;
+    void *state;     /* the importer's, allocated in arena */
+    enum ks_code rc; /* KS_ENOMEM when preparing failed for lack of memory */
+};
+
 struct ks_vdb_importer {
     const char *kind;     /* source name prefix: "osv", "nvd", "epss", "kev" */
     const char *format;   /* for messages and docs: "OSV JSON", "NVD CVE API 2.0 feed" */
@@ -148,6 +159,16 @@ struct ks_vdb_importer {
      * and updates. NULL: always snapshot.
      */
     bool (*incremental)(const char *source_name);
+    /*
+     * Optional (record documents): parse a whole document held in memory
+     * (data is handed over: the prepared record owns it, ks_free) without
+     * touching a sink, so worker threads can do it; put then stores the
+     * result through the sink on the importing thread, and release frees
+     * it. Archives of records use them to parse in parallel.
+     */
+    void (*prepare)(char *data, size_t len, const char *name, struct ks_vdb_prepared *out);
+    enum ks_code (*put)(struct ks_vdb_prepared *p, struct ks_vdb_sink *sink, struct ks_err *err);
+    void (*release)(struct ks_vdb_prepared *p);
 };
 
 #define KS_VDB_SNIFF_MIN 30
@@ -162,6 +183,9 @@ const struct ks_vdb_importer *ks_vdb_sniff(struct ks_str head, const char *name)
 int ks_vdb_osv_sniff(struct ks_str head, const char *name);
 enum ks_code ks_vdb_osv_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink,
                                struct ks_err *err);
+void ks_vdb_osv_prepare(char *data, size_t len, const char *name, struct ks_vdb_prepared *out);
+enum ks_code ks_vdb_osv_put(struct ks_vdb_prepared *p, struct ks_vdb_sink *sink, struct ks_err *err);
+void ks_vdb_osv_release(struct ks_vdb_prepared *p);
 int ks_vdb_osv_yaml_sniff(struct ks_str head, const char *name);
 enum ks_code ks_vdb_osv_yaml_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink,
                                     struct ks_err *err);
@@ -180,6 +204,21 @@ enum ks_code ks_vdb_kev_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sin
 /* One NVD `cve` object (the API's vulnerabilities[].cve) into *out (arena). */
 enum ks_code ks_vdb_nvd_from_json(const json_t *cve, struct ks_arena *arena,
                                   struct ks_nvd_record *out, struct ks_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* An ordered pipeline (pipe.c): work(item) runs on worker threads, items   */
+/* come back from take() in the order they were pushed. Push only when not  */
+/* full; take every item back before freeing the pipe. Not thread-safe      */
+/* itself: one thread pushes and takes. Inline when no threads can start.   */
+
+struct ks_vdb_pipe;
+
+struct ks_vdb_pipe *ks_vdb_pipe_new(void (*work)(void *item)); /* NULL on OOM */
+bool ks_vdb_pipe_full(const struct ks_vdb_pipe *p);
+void ks_vdb_pipe_push(struct ks_vdb_pipe *p, void *item);
+/* The oldest item if its work is done (or, with wait, once it is); NULL when empty. */
+void *ks_vdb_pipe_take(struct ks_vdb_pipe *p, bool wait);
+void ks_vdb_pipe_free(struct ks_vdb_pipe *p);
 
 /* ------------------------------------------------------------------------ */
 /* Streaming JSON: the elements of one top-level array member, one at a     */

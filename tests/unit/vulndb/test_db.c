@@ -94,7 +94,8 @@ count_changes(const struct ks_vulndb_changes *c, uint64_t seq, enum ks_change_ki
     uint64_t n = 0;
 
     for (size_t i = 0; i < c->n; i++)
-        if (c->items[i].seq == seq && c->items[i].kind == k && strcmp(c->items[i].id, id) == 0)
+        if (c->items[i].seq == seq && c->items[i].kind == k && c->items[i].id != NULL &&
+            strcmp(c->items[i].id, id) == 0)
             n++;
     return n;
 }
@@ -350,6 +351,22 @@ test_scores(void)
     CHECK_STR(sum.sources[2].name, "kev");
     CHECK_INT(sum.nvd_counts[KS_CHANGE_ADDED], 2);
     CHECK_OK(ks_vulndb_open(dbpath, &db, &err));
+    {
+        /* the first NVD load is one row without an id; KEV and EPSS have theirs */
+        struct ks_vulndb_changes ch;
+        int nvd_rows = 0, kev_rows = 0, epss_rows = 0;
+
+        CHECK_OK(ks_vulndb_changes_since(db, 0, a, &ch, &err));
+        for (size_t i = 0; i < ch.n; i++) {
+            nvd_rows += strcmp(ch.items[i].subject, "nvd") == 0 && ch.items[i].id == NULL;
+            kev_rows += strcmp(ch.items[i].subject, "kev") == 0;
+            epss_rows += strcmp(ch.items[i].subject, "epss") == 0;
+        }
+        CHECK_INT(ch.n, 3);
+        CHECK_INT(nvd_rows, 1);
+        CHECK_INT(kev_rows, 1);
+        CHECK_INT(epss_rows, 1);
+    }
     CHECK_OK(ks_vulndb_nvd(db, KS_STR("CVE-2000-0001"), a, &nvd, &err));
     CHECK_STR(nvd.description, "bad \xc3\xa9");
     CHECK_STR(nvd.vuln_status, "Analyzed");

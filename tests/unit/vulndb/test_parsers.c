@@ -263,6 +263,35 @@ kind_of(const char *head, const char *name)
     return imp ? imp->format : "none";
 }
 
+struct keys {
+    char all[256];
+};
+
+static bool
+keys_cb(void *ctx, struct ks_str k, struct ks_str v)
+{
+    struct keys *c = ctx;
+    size_t n = strlen(c->all);
+
+    snprintf(c->all + n, sizeof(c->all) - n, "%.*s=%.*s;", (int)k.len, k.ptr, (int)v.len, v.ptr);
+    return true;
+}
+
+static void
+test_json_keys(void)
+{
+    struct keys c = {{0}};
+
+    CHECK_INT(ks_vdb_json_keys(KS_STR("{\"a\": \"x\\\"}\" , \"b\\\\\":[1,{\"c\":\"]\"}],\"d\":tr"),
+                               keys_cb, &c),
+              3);
+    CHECK_STR(c.all, "a=\"x\\\"}\";b\\\\=[1,{\"c\":\"]\"}];d=tr;");
+    memset(&c, 0, sizeof(c));
+    CHECK_INT(ks_vdb_json_keys(KS_STR("[{\"id\":1}]"), keys_cb, &c), 1);
+    CHECK_INT(ks_vdb_json_keys(KS_STR("\"id\""), keys_cb, &c), 0);
+    CHECK_INT(ks_vdb_json_keys(KS_STR("{\"a"), keys_cb, &c), 0);
+}
+
 static void
 test_sniff(void)
 {
@@ -590,7 +619,7 @@ test_alloc_failures(void)
     }
 }
 
-KS_TEST_MAIN(KS_TEST(test_jsplit), KS_TEST(test_yaml), KS_TEST(test_ranges), KS_TEST(test_sniff),
+KS_TEST_MAIN(KS_TEST(test_jsplit), KS_TEST(test_yaml), KS_TEST(test_ranges), KS_TEST(test_json_keys), KS_TEST(test_sniff),
              KS_TEST(test_osv_model), KS_TEST(test_osv_bad), KS_TEST(test_osv_import),
              KS_TEST(test_nvd), KS_TEST(test_epss), KS_TEST(test_kev), KS_TEST(test_label),
              KS_TEST(test_alloc_failures))

@@ -19,7 +19,7 @@ static bool built;
 static void
 build(void)
 {
-    struct ks_arena *a = ks_arena_new(1 << 16);
+    struct ks_arena *a;
     struct ks_err err = KS_ERR_INIT;
     struct ks_vulndb_summary sum;
     const char *paths[] = {
@@ -34,6 +34,7 @@ build(void)
     if (built)
         return;
     built = true;
+    a = ks_arena_new(1 << 16);
     snprintf(dbpath, sizeof(dbpath), "%s/real.db", ks_test_tmpdir());
     CHECK_OK(ks_vulndb_import(dbpath, paths, KS_ARRAY_LEN(paths), NULL, a, &sum, &err));
     if (err.code != KS_OK)

@@ -22,6 +22,10 @@ PACKAGES=(
   hyperfine wrk time bc
   # inventory: CycloneDX/SPDX outputs validated against their JSON schemas
   python3-jsonschema
+  # targets: htpasswd (bcrypt) for the basic-auth registry test
+  apache2-utils
+  # Go version oracle (golang.org/x/mod/semver) for tests/integration/version_oracle_go.sh
+  golang-golang-x-mod-dev
 )
 
 missing=()

@@ -35,6 +35,37 @@ bool cli_write_stdout(const char *s, size_t n);
 bool cli_stdout_tty(void);
 bool cli_stderr_tty(void);
 
+/*
+ * Target options every command that takes a target accepts (cli_target.c):
+ * --platform, --insecure, --layer (repeatable), --runtime, --auth-config.
+ * Splice CLI_TARGET_LONGOPTS into a getopt_long table; cli_target_option()
+ * handles a returned code: 1 handled, 0 not ours, -1 usage error (reported).
+ */
+struct ks_inventory_opts;
+
+enum {
+    CLI_OPT_PLATFORM = 2000,
+    CLI_OPT_INSECURE,
+    CLI_OPT_LAYER,
+    CLI_OPT_RUNTIME,
+    CLI_OPT_AUTH_CONFIG,
+};
+#define CLI_TARGET_LONGOPTS                                                                        \
+    {"platform", required_argument, NULL, CLI_OPT_PLATFORM},                                       \
+        {"insecure", no_argument, NULL, CLI_OPT_INSECURE},                                         \
+        {"layer", required_argument, NULL, CLI_OPT_LAYER},                                         \
+        {"runtime", required_argument, NULL, CLI_OPT_RUNTIME},                                     \
+        {"auth-config", required_argument, NULL, CLI_OPT_AUTH_CONFIG}
+#define CLI_TARGET_HELP                                                                            \
+    "      --platform OS/ARCH[/VARIANT]  image platform to read from a multi-platform\n"           \
+    "                        image (default: this machine's)\n"                                   \
+    "      --insecure        registry over plain HTTP or with an unverified certificate\n"        \
+    "      --auth-config FILE  docker config.json with registry credentials\n"                    \
+    "                        (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)\n"      \
+    "      --layer ZIP       function: a layer zip, in order (repeatable)\n"                      \
+    "      --runtime NAME    function: python3.12, nodejs20.x, java21, ... (default: inferred)\n"
+int cli_target_option(const char *cmd, int c, const char *arg, struct ks_inventory_opts *opts);
+
 /* Subcommands (one file each, cmd_<name>.c). */
 int ks_cmd_cvss(int argc, char **argv);
 int ks_cmd_version(int argc, char **argv);

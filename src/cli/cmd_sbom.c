@@ -23,20 +23,27 @@ sbom_help(FILE *out)
 {
     fprintf(out,
             "usage: kensa sbom [--format FORMAT] [--output FILE] [--skip-dirs GLOB]...\n"
-            "                  [--cross-mounts] TARGET\n\n"
+            "                  [--cross-mounts] [--platform P] [--insecure] [--layer ZIP]...\n"
+            "                  [--runtime NAME] TARGET\n\n"
             "Inventory TARGET and write it as an SBOM.\n\n"
             "targets:\n"
             "  PATH            a directory or an archive (recognised by its contents),\n"
             "                  or an SBOM file (CycloneDX JSON, SPDX JSON, Kensa JSON)\n"
             "  dir:PATH        a directory: a host root (/) or a mounted snapshot\n"
             "  archive:PATH    a tar (.gz, .zst, .xz, .bz2) or zip archive of a filesystem\n"
-            "  sbom:FILE       an SBOM to read instead of a filesystem\n\n"
+            "  sbom:FILE       an SBOM to read instead of a filesystem\n"
+            "  image:PATH[:NAME]  a container image: an OCI layout directory, an OCI\n"
+            "                  archive or a `docker save` tar (NAME picks one of several)\n"
+            "  registry:HOST/REPO:TAG|@sha256:DIGEST  an image pulled from a registry\n"
+            "  function:ZIP    a function deployment package (with --layer, --runtime)\n"
+            "  repo:PATH       a code repository (a directory or a git work tree)\n\n"
             "options:\n"
             "  -f, --format FORMAT   json (Kensa's own, default), cyclonedx-json, spdx-json\n"
             "  -o, --output FILE     write to FILE (atomically) instead of standard output\n"
             "      --skip-dirs GLOB  do not walk directories matching GLOB (root-relative,\n"
             "                        '**' spans directories); repeatable\n"
             "      --cross-mounts    descend into other mounts below a directory root\n"
+            CLI_TARGET_HELP
             "  -h, --help            this help\n\n"
             "SOURCE_DATE_EPOCH sets the document timestamp (reproducible output).\n"
             "Exit codes: 0 written, 2 usage error, 3 the target could not be read.\n");
@@ -51,6 +58,7 @@ ks_cmd_sbom(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"skip-dirs", required_argument, NULL, OPT_SKIP},
         {"cross-mounts", no_argument, NULL, OPT_CROSS},
+        CLI_TARGET_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -92,8 +100,15 @@ ks_cmd_sbom(int argc, char **argv)
             return KS_EXIT_OK;
         case ':':
             return cli_usage_error("sbom", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("sbom", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int t = cli_target_option("sbom", c, optarg, &opts);
+
+            if (t < 0)
+                return KS_EXIT_USAGE;
+            if (t == 0)
+                return cli_usage_error("sbom", "unknown option '%s'", argv[optind - 1]);
+            break;
+        }
         }
     }
     if (optind != argc - 1)

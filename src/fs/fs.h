@@ -263,4 +263,104 @@ bool ks_fs_glob_match(struct ks_str pattern, struct ks_str path);
 /* True if the pattern contains no glob characters (an exact path). */
 bool ks_fs_glob_is_literal(struct ks_str pattern);
 
+/* ------------------------------------------------------------------------ */
+/* Container images and function packages (issue 7; fs_image.c).            */
+/*                                                                          */
+/* Layers are streamed, never extracted: opening reads every layer's tar   */
+/* headers once into a compact squashed tree (whiteouts, opaque dirs,      */
+/* hardlinks and in-root symlinks applied, hostile entries skipped with a  */
+/* warning); ks_fs_prefetch streams each layer holding wanted files once   */
+/* more; other reads stream the one layer they need. Every entry's layer  */
+/* is the diff id (sha256 of the uncompressed tar) of the layer that last  */
+/* wrote it, checked while streaming.                                       */
+
+struct ks_image_opts {
+    const char *platform;     /* "os/arch[/variant]"; NULL or "": the host's */
+    bool insecure;            /* registry over plain HTTP or with unverified TLS */
+    const char *auth_config;  /* docker config.json; NULL: $DOCKER_CONFIG, ~/.docker, ... */
+    const char *cache_dir;    /* registry blob cache; NULL: $XDG_CACHE_HOME/kensa/blobs */
+    uint64_t cache_max_bytes; /* 0: $KENSA_BLOB_CACHE_MAX or 5 GiB; UINT64_MAX: no cache */
+    /* Paths whose every version is remembered (package databases a layer */
+    /* rewrites whole), for ks_fs_image_history. Copied. */
+    const char *const *history_paths;
+    size_t n_history_paths;
+};
+
+struct ks_image_kv {
+    const char *key;
+    const char *value;
+};
+
+struct ks_image_layer {
+    const char *digest;     /* blob digest from the manifest ("" for a legacy docker save) */
+    const char *diff_id;    /* sha256 of the uncompressed tar: what entries' layer holds */
+    const char *media_type; /* NULL when unknown */
+    uint64_t size;          /* blob bytes */
+    const char *created_by; /* its history entry's created_by, or NULL */
+    const char *created;
+};
+
+struct ks_image_info {
+    const char *source;     /* "oci-layout", "oci-archive", "docker-archive", "registry", "function" */
+    const char *name;       /* as given */
+    const char *repository; /* registry host/repo, or NULL */
+    const char *tag;        /* registry tag or layout ref name, or NULL */
+    const char *const *repo_tags; /* docker save RepoTags */
+    size_t n_repo_tags;
+    const char *digest;          /* what the reference resolved to, or NULL */
+    const char *manifest_digest; /* this platform's manifest, or NULL */
+    const char *config_digest;   /* the image id */
+    const char *os, *arch, *variant, *created, *author;
+    const struct ks_image_kv *labels; /* config labels, sorted by key */
+    size_t n_labels;
+    const struct ks_image_layer *layers;
+    size_t n_layers;
+    uint64_t paths;      /* paths in the squashed tree */
+    uint64_t tree_bytes; /* memory the tree holds */
+    uint64_t downloaded; /* registry bytes fetched (0: local or all cached) */
+};
+
+/*
+ * Open an image at a path: an OCI layout directory, an OCI archive or a
+ * `docker save` tar, detected; "PATH:NAME" picks one of several images
+ * (layout ref name or RepoTag). iopts and opts may be NULL. Errors name the
+ * file and what is wrong (KS_ENOTFOUND for a platform the index lacks, with
+ * the platforms it has; KS_ETOOBIG for a decompression bomb).
+ */
+enum ks_code ks_fs_open_image(const char *spec, const struct ks_image_opts *iopts,
+                              const struct ks_fs_options *opts, struct ks_fs **out,
+                              struct ks_err *err);
+/* Pull HOST/REPO:TAG or HOST/REPO@sha256:... (OCI distribution API v2). */
+enum ks_code ks_fs_open_registry(const char *ref, const struct ks_image_opts *iopts,
+                                 const struct ks_fs_options *opts, struct ks_fs **out,
+                                 struct ks_err *err);
+/*
+ * A function package: the deployment zip's entries under var/task, then
+ * each layer zip's under opt, in order (as the platform lays them out: a
+ * later layer's file replaces an earlier one's).
+ */
+enum ks_code ks_fs_open_function(const char *zip, const char *const *layers, size_t n_layers,
+                                 const struct ks_fs_options *opts, struct ks_fs **out,
+                                 struct ks_err *err);
+/* The image's metadata, or NULL when fs is not an image. Lives as long as fs. */
+const struct ks_image_info *ks_fs_image_info(const struct ks_fs *fs);
+/*
+ * The versions of a history path (ks_image_opts.history_paths): every layer
+ * that changed it, oldest first; the last is what the image holds now
+ * unless it says deleted. *n is 0 when the path never existed or fs is no
+ * image. Valid as long as fs.
+ */
+struct ks_fs_version {
+    const char *layer; /* diff id of the layer that wrote (or deleted) it */
+    size_t layer_index;
+    bool deleted;
+};
+enum ks_code ks_fs_image_history(struct ks_fs *fs, const char *path,
+                                 const struct ks_fs_version **out, size_t *n, struct ks_err *err);
+/* Read version k of a history path (at most max bytes) into out. */
+enum ks_code ks_fs_image_read_version(struct ks_fs *fs, const char *path, size_t k, size_t max,
+                                      struct ks_buf *out, struct ks_err *err);
+/* The layer whose diff id is diff_id, or NULL. */
+const struct ks_image_layer *ks_fs_image_layer(const struct ks_fs *fs, const char *diff_id);
+
 #endif

@@ -39,7 +39,15 @@ struct ks_inventory_opts {
     bool cross_mounts;          /* --cross-mounts: descend into other mounts */
     struct ks_fs_limits limits; /* zeroed fields take the defaults */
     bool no_kernel;             /* do not record the running kernel even on a live root */
-    /* Issue 7 adds: platform, insecure, layer zips, runtime, ... */
+    /* Images, registries, function packages (issue 7; target_image.c). */
+    const char *platform;       /* --platform os/arch[/variant]; NULL: the host's */
+    bool insecure;              /* --insecure: plain-HTTP / unverified-TLS registry */
+    const char *auth_config;    /* docker config.json; NULL: $DOCKER_CONFIG, ~/.docker */
+    const char *cache_dir;      /* registry blob cache; NULL: $XDG_CACHE_HOME/kensa/blobs */
+    uint64_t blob_cache_max;    /* 0: $KENSA_BLOB_CACHE_MAX or 5 GiB */
+    const char *const *function_layers; /* --layer ZIP (repeatable), in order */
+    size_t n_function_layers;
+    const char *runtime;        /* --runtime python3.12|nodejs20.x|java21|...; NULL: inferred */
 };
 
 enum ks_target_kind {
@@ -47,6 +55,10 @@ enum ks_target_kind {
     KS_TARGET_DIR,      /* dir:PATH */
     KS_TARGET_ARCHIVE,  /* archive:PATH */
     KS_TARGET_SBOM,     /* sbom:FILE (CycloneDX JSON, SPDX JSON, Kensa JSON) */
+    KS_TARGET_IMAGE,    /* image:PATH[:NAME] (OCI layout dir, OCI archive, docker save tar) */
+    KS_TARGET_REGISTRY, /* registry:HOST/REPO:TAG or @sha256:... */
+    KS_TARGET_FUNCTION, /* function:ZIP (+ --layer ZIP, --runtime) */
+    KS_TARGET_REPO,     /* repo:PATH (a directory or git work tree) */
     KS_TARGET_KIND_COUNT
 };
 
@@ -205,6 +217,69 @@ enum ks_code ks_extract_run(const char *name, const char *path, const void *data
 enum ks_code ks_os_release_parse(struct ks_str data, const char *path, struct ks_arena *a,
                                  struct ks_os *os,
                                  void (*warn)(void *ctx, const char *msg), void *warn_ctx);
+
+/* --- rpm databases -------------------------------------------------------- */
+
+/* One package header (a blob from any of the three database formats). */
+struct ks_rpm_header {
+    const char *name, *version, *release, *arch;
+    bool has_epoch; /* the header carries EPOCH (0 is an epoch; absent is not) */
+    uint32_t epoch;
+    const char *sourcerpm; /* NULL for "(none)" */
+    const char *license, *vendor, *modularitylabel, *summary;
+    const char **basenames, **dirnames, **oldfilenames;
+    const uint32_t *dirindexes;
+    size_t n_basenames, n_dirnames, n_dirindexes, n_oldfilenames;
+    const char **requires, **provides;
+    size_t n_requires, n_provides;
+    bool bad_file_list; /* BASENAMES/DIRINDEXES/DIRNAMES disagree: file list dropped */
+};
+
+/*
+ * Decode an rpm header blob (big-endian il, dl, il index entries, data
+ * store), validating every offset, count and string against the blob.
+ * Strings are copied into a. KS_EPARSE says what is wrong and at which
+ * byte offset of the blob.
+ */
+enum ks_code ks_rpm_header_parse(const void *blob, size_t len, struct ks_arena *a,
+                                 struct ks_rpm_header *out, struct ks_err *err);
+
+/* Called with each header blob found in a database; `where` names it ("page 12"). */
+typedef enum ks_code (*ks_rpm_blob_fn)(void *ctx, const void *blob, size_t len, const char *where);
+/* Problems that lose one record (a corrupt page) come here; the walk goes on. */
+typedef void (*ks_rpm_warn_fn)(void *ctx, const char *msg);
+
+/*
+ * Walk a Berkeley DB hash database (`Packages`, RHEL 5-8, CentOS, Amazon
+ * Linux 2): meta page, hash pages, inline and overflow values, either byte
+ * order. Only KS_ENOMEM from fn (or an unusable meta page: KS_EPARSE) stops it.
+ */
+enum ks_code ks_rpm_bdb_each(const void *db, size_t len, ks_rpm_blob_fn fn, ks_rpm_warn_fn warn,
+                             void *ctx, struct ks_err *err);
+/* Walk an NDB database (`Packages.db`, SUSE): header, slot pages, blobs. */
+enum ks_code ks_rpm_ndb_each(const void *db, size_t len, ks_rpm_blob_fn fn, ks_rpm_warn_fn warn,
+                             void *ctx, struct ks_err *err);
+/*
+ * Walk an SQLite database (`rpmdb.sqlite`: RHEL 9, Fedora, Amazon Linux
+ * 2023, Azure Linux): the bytes are loaded read-only into memory (WAL-mode
+ * files included), so nothing is ever written beside the scanned file.
+ */
+enum ks_code ks_rpm_sqlite_each(const void *db, size_t len, ks_rpm_blob_fn fn, ks_rpm_warn_fn warn,
+                                void *ctx, struct ks_err *err);
+
+/* --- SBOMs as input ------------------------------------------------------- */
+
+/*
+ * Read an SBOM document into inv (not finished): CycloneDX JSON, SPDX 2.x
+ * JSON or Kensa inventory JSON, recognised by its top-level keys. name is
+ * used in messages. Components without a purl are counted in one warning
+ * (their ecosystem cannot be known); KS_EPARSE for a document that is not
+ * one of these, KS_ETOOBIG over 256 MiB.
+ */
+enum ks_code ks_sbom_read(struct ks_str data, const char *name, struct ks_inventory *inv,
+                          struct ks_err *err);
+
+/* ------------------------------------------------------------------------ */
 
 /* Detect the distribution of fs (os-release, then the legacy release files). */
 enum ks_code ks_os_detect(struct ks_fs *fs, struct ks_inventory *inv, struct ks_err *err);

@@ -33,6 +33,19 @@ enum ks_code ks_extract_apk(struct ks_extract_ctx *ctx, const struct ks_extract_
 enum ks_code ks_extract_rpm(struct ks_extract_ctx *ctx, const struct ks_extract_input *in,
                             struct ks_err *err);
 
+/* --- target openers beyond dir: (target_image.c) --------------------------- */
+
+enum ks_code inv_open_image(const char *path, const struct ks_inventory_opts *opts,
+                            struct ks_inventory *inv, struct ks_err *err);
+enum ks_code inv_open_registry(const char *ref, const struct ks_inventory_opts *opts,
+                               struct ks_inventory *inv, struct ks_err *err);
+enum ks_code inv_open_function(const char *zip, const struct ks_inventory_opts *opts,
+                               struct ks_inventory *inv, struct ks_err *err);
+enum ks_code inv_open_repo(const char *path, const struct ks_inventory_opts *opts,
+                           struct ks_inventory *inv, struct ks_err *err);
+/* Is the directory an OCI image layout (oci-layout + index.json)? */
+bool inv_is_oci_layout(const char *dir);
+
 /* --- after extraction ------------------------------------------------------ */
 
 /* Distroless Debian: no os-release, but dpkg's base-files says the release. */

@@ -67,7 +67,7 @@ ks_os_release_parse(struct ks_str data, const char *path, struct ks_arena *a, st
 {
     struct ks_cur cur = ks_cur_make(data.ptr, data.len);
     struct ks_buf val = KS_BUF_INIT(OS_RELEASE_MAX_LINE);
-    const char *name = NULL, *pretty = NULL, *ubuntu_codename = NULL;
+    const char *name = NULL, *pretty = NULL, *ubuntu_codename = NULL, *version = NULL;
     enum ks_code rc = KS_OK;
     size_t line_no = 0;
 
@@ -117,6 +117,8 @@ ks_os_release_parse(struct ks_str data, const char *path, struct ks_arena *a, st
             slot = &name;
         else if (ks_str_eq_c(key, "ID_LIKE"))
             slot = &os->id_like;
+        else if (ks_str_eq_c(key, "VERSION"))
+            slot = &version;
         if (slot == NULL)
             continue;
         ks_buf_reset(&val);
@@ -141,6 +143,17 @@ ks_os_release_parse(struct ks_str data, const char *path, struct ks_arena *a, st
     os->name = pretty ? pretty : name;
     if (os->codename == NULL)
         os->codename = ubuntu_codename;
+    if (os->codename == NULL && version != NULL) {
+        /* Older Debian: VERSION="8 (jessie)" and no VERSION_CODENAME. */
+        const char *open = strchr(version, '('), *close = open ? strchr(open, ')') : NULL;
+        bool word = open && close && close > open + 1;
+
+        for (const char *c = open ? open + 1 : NULL; word && c < close; c++)
+            word = *c >= 'a' && *c <= 'z';
+        if (word && (os->codename = ks_arena_strndup(a, open + 1, (size_t)(close - open - 1))) ==
+                        NULL)
+            rc = KS_ENOMEM;
+    }
     os->source = ks_arena_strdup(a, path);
     if (os->source == NULL)
         rc = KS_ENOMEM;

@@ -15,6 +15,13 @@ static const struct ks_extractor extractors[] = {
     /* --- distribution package databases ------------------------------------ */
     {"dpkg", KS_ECO_DEBIAN, "var/lib/dpkg/status var/lib/dpkg/status.d/*",
      "var/lib/dpkg/info/*.list", KS_EXT_OS | KS_EXT_NO_READ, ks_extract_dpkg, 0},
+    {"apk", KS_ECO_ALPINE, "lib/apk/db/installed", NULL, KS_EXT_OS | KS_EXT_NO_READ,
+     ks_extract_apk, 0},
+    {"rpm", KS_ECO_REDHAT,
+     "var/lib/rpm/rpmdb.sqlite var/lib/rpm/Packages.db var/lib/rpm/Packages "
+     "usr/lib/sysimage/rpm/rpmdb.sqlite usr/lib/sysimage/rpm/Packages.db "
+     "usr/lib/sysimage/rpm/Packages",
+     NULL, KS_EXT_OS, ks_extract_rpm, (size_t)1 << 30},
     /* --- language ecosystems (issue 6) -------------------------------------- */
 };
 

@@ -20,6 +20,10 @@ typedef enum ks_code (*target_open_fn)(const char *path, const struct ks_invento
 
 static enum ks_code open_dir(const char *path, const struct ks_inventory_opts *opts,
                              struct ks_inventory *inv, struct ks_err *err);
+static enum ks_code open_archive(const char *path, const struct ks_inventory_opts *opts,
+                                 struct ks_inventory *inv, struct ks_err *err);
+static enum ks_code open_sbom(const char *path, const struct ks_inventory_opts *opts,
+                              struct ks_inventory *inv, struct ks_err *err);
 
 static const struct {
     enum ks_target_kind kind;
@@ -28,6 +32,12 @@ static const struct {
     target_open_fn open;
 } kinds[] = {
     {KS_TARGET_DIR, "dir", KS_RES_HOST, open_dir},
+    {KS_TARGET_ARCHIVE, "archive", KS_RES_HOST, open_archive},
+    {KS_TARGET_SBOM, "sbom", KS_RES_SBOM, open_sbom},
+    {KS_TARGET_IMAGE, "image", KS_RES_CONTAINER_IMAGE, inv_open_image},
+    {KS_TARGET_REGISTRY, "registry", KS_RES_CONTAINER_IMAGE, inv_open_registry},
+    {KS_TARGET_FUNCTION, "function", KS_RES_FUNCTION, inv_open_function},
+    {KS_TARGET_REPO, "repo", KS_RES_CODE_REPOSITORY, inv_open_repo},
 };
 
 const char *
@@ -97,10 +107,33 @@ ks_target_detect(const char *path, enum ks_target_kind *out, struct ks_err *err)
         return ks_err_set(err, KS_EIO, "target '%s': %s", path, strerror(errno));
     }
     if (S_ISDIR(st.st_mode)) {
-        *out = KS_TARGET_DIR;
+        *out = inv_is_oci_layout(path) ? KS_TARGET_IMAGE : KS_TARGET_DIR;
         return KS_OK;
     }
-    return ks_err_set(err, KS_EINVAL, "target '%s': not a directory", path);
+    if (!S_ISREG(st.st_mode))
+        return ks_err_set(err, KS_EINVAL, "target '%s': not a directory or a regular file", path);
+    {
+        unsigned char head[512];
+        ssize_t n;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        size_t i = 0;
+
+        if (fd < 0)
+            return ks_err_set(err, KS_EIO, "target '%s': %s", path, strerror(errno));
+        n = read(fd, head, sizeof(head));
+        close(fd);
+        if (n < 0)
+            return ks_err_set(err, KS_EIO, "target '%s': %s", path, strerror(errno));
+        /* A JSON document (after a BOM and whitespace) is an SBOM; anything */
+        /* else is handed to libarchive, which knows the archive formats.    */
+        if (n >= 3 && head[0] == 0xef && head[1] == 0xbb && head[2] == 0xbf)
+            i = 3;
+        while (i < (size_t)n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' ||
+                                 head[i] == '\r'))
+            i++;
+        *out = i < (size_t)n && head[i] == '{' ? KS_TARGET_SBOM : KS_TARGET_ARCHIVE;
+    }
+    return KS_OK;
 }
 
 static enum ks_code
@@ -119,6 +152,39 @@ open_dir(const char *path, const struct ks_inventory_opts *opts, struct ks_inven
         ks_kvs_add(&inv->target.details, inv->arena, "liveRoot", "true") != KS_OK)
         rc = ks_err_set(err, KS_ENOMEM, "inventory: out of memory");
     ks_fs_free(fs);
+    return rc;
+}
+
+static enum ks_code
+open_archive(const char *path, const struct ks_inventory_opts *opts, struct ks_inventory *inv,
+             struct ks_err *err)
+{
+    struct ks_fs_options fo;
+    struct ks_fs *fs = NULL;
+    enum ks_code rc;
+
+    ks_inventory_fs_options(opts, inv, &fo);
+    if ((rc = ks_fs_open_archive(path, &fo, &fs, err)) != KS_OK)
+        return rc;
+    rc = ks_inventory_collect(fs, opts, inv, err);
+    ks_fs_free(fs);
+    return rc;
+}
+
+static enum ks_code
+open_sbom(const char *path, const struct ks_inventory_opts *opts, struct ks_inventory *inv,
+          struct ks_err *err)
+{
+    struct ks_buf b = KS_BUF_INIT((size_t)256 << 20);
+    enum ks_code rc;
+
+    (void)opts;
+    if ((rc = ks_file_read(path, (size_t)256 << 20, &b, err)) == KS_OK &&
+        (rc = ks_sbom_read(ks_buf_str(&b), path, inv, err)) == KS_OK) {
+        inv_mark_kernels(inv);
+        rc = ks_inventory_finish(inv, err);
+    }
+    ks_buf_release(&b);
     return rc;
 }
 

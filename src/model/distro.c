@@ -11,24 +11,28 @@
 
 #include "base/banned.h"
 
-/* Sorted by id (checked by a unit test); one row per os-release ID. */
+/*
+ * Sorted by id (checked by a unit test); one row per os-release ID. The OSV
+ * names, purl types and namespaces agree with version.h's ecosystem table
+ * (also checked), which follows the purls OSV's own distro records use.
+ */
 static const struct ks_distro distros[] = {
     {"almalinux", KS_ECO_ALMA, "AlmaLinux", KS_REL_MAJOR, "rpm", "almalinux", NULL},
     {"alpine", KS_ECO_ALPINE, "Alpine", KS_REL_ALPINE, "apk", "alpine", NULL},
-    {"amzn", KS_ECO_AMAZON, "Amazon Linux", KS_REL_FULL, "rpm", "amazon", NULL},
+    {"amzn", KS_ECO_AMAZON, "Amazon Linux", KS_REL_FULL, "rpm", "amazonlinux", NULL},
     {"azurelinux", KS_ECO_AZURE, "Azure Linux", KS_REL_FULL, "rpm", "azurelinux", NULL},
     {"centos", KS_ECO_CENTOS, "CentOS", KS_REL_MAJOR, "rpm", "centos", NULL},
     {"chainguard", KS_ECO_CHAINGUARD, "Chainguard", KS_REL_NONE, "apk", "chainguard", NULL},
     {"debian", KS_ECO_DEBIAN, "Debian", KS_REL_MAJOR, "deb", "debian", NULL},
     {"fedora", KS_ECO_FEDORA, "Fedora", KS_REL_MAJOR, "rpm", "fedora", NULL},
-    {"mariner", KS_ECO_AZURE, "Azure Linux", KS_REL_FULL, "rpm", "mariner", NULL},
-    {"ol", KS_ECO_ORACLE, "Oracle Linux", KS_REL_MAJOR, "rpm", "oracle", NULL},
+    {"mariner", KS_ECO_AZURE, "Azure Linux", KS_REL_FULL, "rpm", "azurelinux", NULL},
+    {"ol", KS_ECO_ORACLE, "Oracle Linux", KS_REL_MAJOR, "rpm", "oraclelinux", NULL},
     {"opensuse", KS_ECO_OPENSUSE, "openSUSE", KS_REL_PREFIXED, "rpm", "opensuse", "Leap"},
     {"opensuse-leap", KS_ECO_OPENSUSE, "openSUSE", KS_REL_PREFIXED, "rpm", "opensuse", "Leap"},
     {"opensuse-tumbleweed", KS_ECO_OPENSUSE, "openSUSE", KS_REL_NONE, "rpm", "opensuse", NULL},
     {"photon", KS_ECO_PHOTON, "Photon OS", KS_REL_FULL, "rpm", "photon", NULL},
     {"rhel", KS_ECO_REDHAT, "Red Hat", KS_REL_MAJOR, "rpm", "redhat", NULL},
-    {"rocky", KS_ECO_ROCKY, "Rocky Linux", KS_REL_MAJOR, "rpm", "rocky", NULL},
+    {"rocky", KS_ECO_ROCKY, "Rocky Linux", KS_REL_MAJOR, "rpm", "rocky-linux", NULL},
     {"sle-micro", KS_ECO_SUSE, "SUSE", KS_REL_PREFIXED, "rpm", "suse", "Linux Enterprise Micro"},
     {"sled", KS_ECO_SUSE, "SUSE", KS_REL_SUSE, "rpm", "suse", "Linux Enterprise Desktop"},
     {"sles", KS_ECO_SUSE, "SUSE", KS_REL_SUSE, "rpm", "suse", "Linux Enterprise Server"},

@@ -292,9 +292,12 @@ enum ks_code ks_purl_parse(struct ks_str s, struct ks_arena *a, struct ks_purl *
 const char *ks_purl_qualifier(const struct ks_purl *p, const char *key);
 
 /*
- * The purl of a package (OS packages from os, language packages from their
- * ecosystem's purl type), allocated in the inventory's arena; NULL when the
- * ecosystem has no purl type or on OOM.
+ * The purl of a package, allocated in the inventory's arena: OS packages
+ * from the distribution table and the inventory's os (namespace, distro
+ * qualifier, rpm epoch); language packages from their ecosystem's purl type
+ * (version.h), the name split where the type has a namespace (Maven
+ * "group:artifact", npm "@scope/name", Go and SwiftURL at the last '/',
+ * Composer "vendor/package"). NULL when there is no purl type, or on OOM.
  */
 const char *ks_pkg_make_purl(struct ks_inventory *inv, const struct ks_pkg *p);
 

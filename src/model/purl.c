@@ -370,6 +370,47 @@ oom:
 
 /* ------------------------------------------------------------------------ */
 
+/*
+ * A language package's purl from its ecosystem's purl type; the name is
+ * split where the type has a namespace: Maven "group:artifact", npm
+ * "@scope/name", Go module paths and SwiftURL at the last '/', Composer
+ * "vendor/package".
+ */
+static const char *
+lang_purl(struct ks_inventory *inv, const struct ks_pkg *p)
+{
+    const struct ks_eco_info *e = ks_eco_info(p->eco);
+    struct ks_purl u;
+    struct ks_buf b = KS_BUF_INIT(PURL_MAX_LEN);
+    const char *res = NULL, *sep = NULL;
+    char *ns = NULL;
+
+    if (p->eco == KS_ECO_UNKNOWN || e->purl_type == NULL || p->name == NULL)
+        return NULL;
+    memset(&u, 0, sizeof(u));
+    u.type = e->purl_type;
+    u.name = p->name;
+    u.version = p->version;
+    if (p->eco == KS_ECO_MAVEN)
+        sep = strchr(p->name, ':');
+    else if (p->eco == KS_ECO_NPM && p->name[0] == '@')
+        sep = strchr(p->name, '/');
+    else if (p->eco == KS_ECO_GO || p->eco == KS_ECO_SWIFTURL || p->eco == KS_ECO_PACKAGIST)
+        sep = strrchr(p->name, '/');
+    if (sep != NULL && sep > p->name && sep[1] != '\0') {
+        ns = ks_arena_strndup(inv->arena, p->name, (size_t)(sep - p->name));
+        if (ns == NULL)
+            return NULL;
+        u.namespace = ns;
+        u.name = sep + 1;
+    }
+    ks_purl_build(&u, &b);
+    if (ks_buf_err(&b) == KS_OK)
+        res = ks_arena_strndup(inv->arena, b.data, b.len);
+    ks_buf_release(&b);
+    return res;
+}
+
 const char *
 ks_pkg_make_purl(struct ks_inventory *inv, const struct ks_pkg *p)
 {
@@ -382,7 +423,7 @@ ks_pkg_make_purl(struct ks_inventory *inv, const struct ks_pkg *p)
     bool same_os = inv->has_os && inv->os.eco == p->eco && p->eco != KS_ECO_UNKNOWN;
 
     if (!ks_pkg_is_os(p))
-        return NULL;
+        return lang_purl(inv, p);
     d = ks_distro_by_eco(p->eco);
     if (d == NULL)
         return NULL;

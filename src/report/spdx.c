@@ -1,9 +1,9 @@
 /*
  * spdx.c: SPDX 2.3 JSON (https://spdx.github.io/spdx-spec/v2.3/). The
  * document DESCRIBES the target package, which CONTAINS the operating
- * system (primaryPackagePurpose OPERATING-SYSTEM) and the language
- * packages; the OS CONTAINS its packages; DEPENDS_ON links resolved
- * dependencies. Each package carries its purl as a PACKAGE-MANAGER external
+ * system (primaryPackagePurpose OPERATING_SYSTEM, as the 2.3 JSON schema
+ * spells it) and the language packages; the OS CONTAINS its packages;
+ * DEPENDS_ON links resolved dependencies. Each package carries its purl as a PACKAGE-MANAGER external
  * reference and Kensa's extra facts as "kensa:KEY=VALUE" annotations, which
  * `sbom:` reads back. The document namespace is derived from the content.
  */
@@ -289,7 +289,7 @@ ks_report_spdx(const struct ks_inventory *inv, struct ks_buf *out, struct ks_err
     relationship(rels, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Target", &ok);
     if (inv->has_os) {
         json_t *os = simple_package(inv->os.id ? inv->os.id : "unknown", "SPDXRef-OperatingSystem",
-                                    inv->os.version_id, "OPERATING-SYSTEM", inv->os.name, &ok);
+                                    inv->os.version_id, "OPERATING_SYSTEM", inv->os.name, &ok);
 
         if (os != NULL) {
             json_t *anns = json_array();

@@ -103,6 +103,9 @@ def collect(scheme):
         return (osv_versions({"npm", "crates.io", "SwiftURL", "Hex"}, ["npm", "crates.io", "SwiftURL"])
                 | corpus_tokens("semver-versions.txt")
                 | grep_files("npm/**/package-lock.json", r'"version":\s*"([^"]+)"'))
+    if scheme == "go":
+        return (osv_versions({"Go"}, ["Go"]) | corpus_tokens("semver-versions.txt")
+                | grep_files("go/**/go.*", r"^\s*(?:require\s+)?\S+\s+(v\d\S*?)(?:/go\.mod)?(?:\s+h1:\S+)?\s*(?://.*)?$"))
     if scheme == "maven":
         return (osv_versions({"Maven"}, ["Maven"])
                 | corpus_tokens("maven-versions.txt", "maven-versions-generated.txt")

@@ -18,7 +18,7 @@
 static inline void
 tree_mkdirs(const char *path)
 {
-    char buf[4096];
+    char buf[8192];
 
     snprintf(buf, sizeof(buf), "%s", path);
     for (char *p = buf + 1; *p; p++) {

@@ -89,8 +89,16 @@ test_distro_table_sorted(void)
 
     for (size_t i = 1; i < n; i++)
         CHECK_MSG(strcmp(d[i - 1].id, d[i].id) < 0, "table not sorted at '%s'", d[i].id);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        const struct ks_eco_info *e = ks_eco_info(d[i].eco);
+
         CHECK(ks_distro_by_id(d[i].id) == &d[i]);
+        /* one truth for names and purls: the ecosystem table in version.h */
+        CHECK_STR(d[i].osv_name, e->name);
+        CHECK_STR(d[i].purl_type, e->purl_type);
+        CHECK_STR(d[i].purl_namespace, e->purl_namespace);
+        CHECK(e->is_os);
+    }
     CHECK(ks_distro_by_id("nosuch") == NULL);
 }
 
@@ -106,8 +114,8 @@ test_os_finish(void)
         {"ubuntu", "22.04", "debian", NULL, "Ubuntu:22.04", "ubuntu-22.04", "ubuntu"},
         {"alpine", "3.19.1", NULL, NULL, "Alpine:v3.19", "alpine-3.19", "alpine"},
         {"rhel", "8.6", "fedora", NULL, "Red Hat:8", "rhel-8.6", "redhat"},
-        {"amzn", "2023", "fedora", NULL, "Amazon Linux:2023", "amzn-2023", "amazon"},
-        {"amzn", "2", "centos rhel fedora", NULL, "Amazon Linux:2", "amzn-2", "amazon"},
+        {"amzn", "2023", "fedora", NULL, "Amazon Linux:2023", "amzn-2023", "amazonlinux"},
+        {"amzn", "2", "centos rhel fedora", NULL, "Amazon Linux:2", "amzn-2", "amazonlinux"},
         {"sles", "15.3", "suse", NULL, "SUSE:Linux Enterprise Server 15 SP3", "sles-15.3", "suse"},
         {"sles", "15", "suse", NULL, "SUSE:Linux Enterprise Server 15", "sles-15", "suse"},
         {"opensuse-leap", "15.5", NULL, NULL, "openSUSE:Leap 15.5", "opensuse-leap-15.5",
@@ -116,7 +124,7 @@ test_os_finish(void)
          "opensuse-tumbleweed-20240101", "opensuse"},
         {"sle-micro", "5.3", "suse", NULL, "SUSE:Linux Enterprise Micro 5.3", "sle-micro-5.3",
          "suse"},
-        {"rocky", "9.3", NULL, NULL, "Rocky Linux:9", "rocky-9.3", "rocky"},
+        {"rocky", "9.3", NULL, NULL, "Rocky Linux:9", "rocky-9.3", "rocky-linux"},
         {"wolfi", "20230201", NULL, NULL, "Wolfi", "wolfi-20230201", "wolfi"},
         {"linuxmint", "21.2", "ubuntu debian", NULL, "Ubuntu", "linuxmint-21.2", "linuxmint"},
         {"scientific", "8", "rhel fedora", NULL, "Red Hat", "scientific-8", "scientific"},
@@ -226,6 +234,36 @@ test_inventory_merge_and_order(void)
 }
 
 static void
+test_lang_purl(void)
+{
+    static const struct {
+        enum ks_eco eco;
+        const char *name, *version, *want;
+    } cases[] = {
+        {KS_ECO_MAVEN, "org.apache.logging.log4j:log4j-core", "2.14.1",
+         "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
+        {KS_ECO_NPM, "@babel/core", "7.0.0", "pkg:npm/%40babel/core@7.0.0"},
+        {KS_ECO_NPM, "lodash", "4.17.21", "pkg:npm/lodash@4.17.21"},
+        {KS_ECO_GO, "github.com/gorilla/mux", "v1.8.0", "pkg:golang/github.com/gorilla/mux@v1.8.0"},
+        {KS_ECO_PYPI, "requests", "2.31.0", "pkg:pypi/requests@2.31.0"},
+        {KS_ECO_PACKAGIST, "symfony/console", "6.0.0", "pkg:composer/symfony/console@6.0.0"},
+        {KS_ECO_CRATES, "serde", "1.0.0", "pkg:cargo/serde@1.0.0"},
+    };
+    struct ks_arena *a = ks_arena_new(4096);
+    struct ks_inventory *inv = ks_inventory_new(a);
+
+    for (size_t i = 0; i < KS_ARRAY_LEN(cases); i++) {
+        struct ks_pkg *p = ks_pkg_new(inv);
+
+        p->eco = cases[i].eco;
+        p->name = cases[i].name;
+        p->version = cases[i].version;
+        CHECK_STR(ks_pkg_make_purl(inv, p), cases[i].want);
+    }
+    ks_arena_free(a);
+}
+
+static void
 test_warning_cap(void)
 {
     struct ks_arena *a = ks_arena_new(4096);
@@ -243,4 +281,5 @@ test_warning_cap(void)
 
 KS_TEST_MAIN(KS_TEST(test_purl_build), KS_TEST(test_purl_parse), KS_TEST(test_distro_table_sorted),
              KS_TEST(test_os_finish), KS_TEST(test_pkg_ecosystem),
-             KS_TEST(test_inventory_merge_and_order), KS_TEST(test_warning_cap))
+             KS_TEST(test_inventory_merge_and_order), KS_TEST(test_lang_purl),
+             KS_TEST(test_warning_cap))

@@ -627,3 +627,19 @@ ks_vdb_distro_add_fn(const struct ks_vdb_importer *imp)
             return distro_rows[i].add;
     return NULL;
 }
+
+bool
+ks_vulndb_is_distro_source(const char *s)
+{
+    struct ks_str v = ks_str_c(s);
+    ptrdiff_t colon = ks_str_find_char(v, ':');
+    struct ks_str kind = colon >= 0 ? ks_str_sub(v, 0, (size_t)colon) : v;
+
+    if (colon >= 0 && (size_t)colon + 1 >= v.len)
+        return false;
+    for (size_t i = 0; i < ks_vdb_n_importers; i++)
+        if (ks_vdb_distro_add_fn(&ks_vdb_importers[i]) != NULL &&
+            ks_str_eq_c(kind, ks_vdb_importers[i].kind))
+            return true;
+    return false;
+}

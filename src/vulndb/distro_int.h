@@ -134,6 +134,52 @@ KS_DISTRO_IMPORTER(oracle_oval);
 KS_DISTRO_IMPORTER(usn_oval);
 KS_DISTRO_IMPORTER(debian_oval);
 
+/*
+ * Import several files of one distro feed as one source "<kind>:<label>",
+ * their records merged (Rocky publishes one updateinfo per repository, and
+ * an RLSA can fix packages in several). Skipped, like a single file, when
+ * every file is unchanged. In import.c.
+ */
+enum ks_code ks_vdb_import_merged(struct ks_vdb_build *b, const char *const *paths, size_t n,
+                                  const char *label, const char *location, struct ks_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* db update (update_distro.c), with the HTTP side lent by update.c.        */
+
+struct ks_vdb_fetch_ops {
+    void *ctx;
+    /*
+     * GET url (conditionally, against the validators the old DB keeps for
+     * source `name`) and import it as "<kind>:<label>"; *missing on 404
+     * (reported as missing, not an error). Any other failure is an error.
+     */
+    enum ks_code (*fetch_import)(void *ctx, const char *name, const char *label, const char *url,
+                                 bool *missing, struct ks_err *err);
+    /* GET url into a new file of the download directory (*path, heap); *missing on 404. */
+    enum ks_code (*fetch_file)(void *ctx, const char *url, char **path, bool *missing,
+                               struct ks_err *err);
+};
+
+/*
+ * Fetch and import every distro source --source selects: from its public
+ * location, or <http_mirror>/native/... when an HTTP mirror is configured.
+ * overrides: the config's "distro.<kind>:<label> = URL|off" lines.
+ */
+enum ks_code ks_vdb_distro_update(struct ks_vdb_build *b, const struct ks_vdb_fetch_ops *ops,
+                                  const char *http_mirror, const char *overrides,
+                                  const char *const *only, size_t n_only, struct ks_err *err);
+/* Import a directory mirror's native/ feeds (the layout of ../shared/data/native). */
+enum ks_code ks_vdb_distro_mirror_dir(struct ks_vdb_build *b, const char *root,
+                                      const char *const *only, size_t n_only, struct ks_err *err);
+/* Does root hold any native/<feed> directory? */
+bool ks_vdb_distro_mirror_has(const char *root);
+/* The updateinfo location a repomd.xml names (*href, heap). KS_ENOTFOUND when none. */
+enum ks_code ks_vdb_repomd_updateinfo(const char *xml, size_t len, const char *name, char **href,
+                                      struct ks_err *err);
+/* The built-in public sources (for docs and tests); returns how many there are. */
+size_t ks_vdb_distro_sources(const char **kinds, const char **labels, const char **urls,
+                             size_t max);
+
 /* ------------------------------------------------------------------------ */
 /* Small helpers.                                                            */
 

@@ -505,4 +505,10 @@ bool ks_vulndb_module_applies(struct ks_str entry_module, const char *modularity
  */
 bool ks_vulndb_purl_is_binary(enum ks_eco eco, const char *purl);
 
+/*
+ * Is s a distro feed's source kind ("alas", "secdb", "debian", "usn-oval",
+ * ...) or one source of it ("alas:2023")? For `db update --source`.
+ */
+bool ks_vulndb_is_distro_source(const char *s);
+
 #endif

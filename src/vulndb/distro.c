@@ -455,6 +455,45 @@ ks_df_ubuntu_release(struct ks_str codename)
     return NULL;
 }
 
+json_t *
+ks_df_oval_cves(const struct ks_oval_def *d)
+{
+    json_t *cves = json_array();
+
+    for (size_t k = 0; cves != NULL && k < d->n_cves; k++) {
+        const struct ks_oval_cve *c = &d->cves[k];
+        json_t *o;
+
+        if (c->id == NULL || !ks_vdb_is_cve(ks_str_c(c->id)) || (o = json_object()) == NULL)
+            continue;
+        json_object_set_new(o, "id", json_string(c->id));
+        if (c->priority != NULL)
+            json_object_set_new(o, "priority", json_string(c->priority));
+        if (c->cvss3 != NULL)
+            json_object_set_new(o, "cvss3", json_string(c->cvss3));
+        if (c->cvss_vector != NULL)
+            json_object_set_new(o, "cvss_vector", json_string(c->cvss_vector));
+        if (c->impact != NULL && c->impact[0] != '\0')
+            json_object_set_new(o, "impact", json_string(c->impact));
+        json_array_append_new(cves, o);
+    }
+    if (cves != NULL && json_array_size(cves) == 0) {
+        json_decref(cves);
+        return NULL;
+    }
+    return cves;
+}
+
+void
+ks_dfeed_set_json(struct ks_dfeed *f, json_t *rec, const char *key, json_t *v)
+{
+    if (rec == NULL || v == NULL || json_object_get(rec, key) != NULL) {
+        json_decref(v);
+        return;
+    }
+    set_new(f, rec, key, v);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Lines                                                                    */
 
@@ -573,6 +612,21 @@ ks_df_extract_ids(struct ks_str text, void (*fn)(void *ctx, struct ks_str id), v
         ov = pcre2_get_ovector_pointer(md);
         id = ks_str_make(text.ptr + ov[2], ov[3] - ov[2]);
         pos = ov[1] > pos ? ov[1] : pos + 1;
+        /* "CVE-2017-17434-1": one part of a CVE (secdb splits some) is that CVE. */
+        if (ks_str_has_prefix(id, "CVE-") && !ks_vdb_is_cve(id)) {
+            size_t dashes = 0, k;
+
+            for (k = 0; k < id.len && dashes < 3; k++)
+                dashes += id.ptr[k] == '-';
+            if (dashes == 3 && ks_vdb_is_cve(ks_str_sub(id, 0, k - 1))) {
+                bool digits = k < id.len;
+
+                for (size_t j = k; j < id.len; j++)
+                    digits = digits && id.ptr[j] >= '0' && id.ptr[j] <= '9';
+                if (digits)
+                    id = ks_str_sub(id, 0, k - 1);
+            }
+        }
         if (ks_str_has_prefix(id, "CVE") && !ks_vdb_is_cve(id)) {
             /* "CVE N/A ZBX-11023": a bare CVE says "none"; anything else is broken. */
             if (!ks_str_eq_c(id, "CVE") && bad != NULL && bad->len == 0)

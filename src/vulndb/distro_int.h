@@ -71,6 +71,8 @@ void ks_dfeed_set_time(struct ks_dfeed *f, json_t *rec, const char *key, const c
 void ks_dfeed_add_id(struct ks_dfeed *f, json_t *rec, const char *key, const char *id);
 /* Append a reference {type, url} once. */
 void ks_dfeed_add_ref(struct ks_dfeed *f, json_t *rec, const char *type, const char *url);
+/* Set rec[key] = v (stolen) unless already set. */
+void ks_dfeed_set_json(struct ks_dfeed *f, json_t *rec, const char *key, json_t *v);
 /* Add a severity {type, score} to the record (once). */
 void ks_dfeed_add_severity(struct ks_dfeed *f, json_t *rec, const char *type, const char *score);
 /*
@@ -138,10 +140,12 @@ KS_DISTRO_IMPORTER(debian_oval);
  * Import several files of one distro feed as one source "<kind>:<label>",
  * their records merged (Rocky publishes one updateinfo per repository, and
  * an RLSA can fix packages in several). Skipped, like a single file, when
- * every file is unchanged. In import.c.
+ * every file is unchanged. displays (may be NULL) name the files in
+ * messages (the URLs they were downloaded from). In import.c.
  */
-enum ks_code ks_vdb_import_merged(struct ks_vdb_build *b, const char *const *paths, size_t n,
-                                  const char *label, const char *location, struct ks_err *err);
+enum ks_code ks_vdb_import_merged(struct ks_vdb_build *b, const char *const *paths,
+                                  const char *const *displays, size_t n, const char *label,
+                                  const char *location, struct ks_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* db update (update_distro.c), with the HTTP side lent by update.c.        */
@@ -359,6 +363,9 @@ size_t ks_oval_names(const struct ks_oval *o, const struct ks_oval_test *t,
  * nodes ("Red Hat Enterprise Linux 8 is installed", "Module nodejs:18 is
  * enabled") — they qualify the package tests beside them.
  */
+/* The definition's <advisory><cve> list as [{id, priority, cvss3, cvss_vector, impact}] */
+/* (the vendor's own scores, kept in database_specific.cves), or NULL when none.       */
+json_t *ks_df_oval_cves(const struct ks_oval_def *d);
 typedef void (*ks_oval_walk_fn)(void *arg, const struct ks_oval_def *d,
                                 const struct ks_oval_node *n, const char **ctx, size_t n_ctx);
 void ks_oval_walk(const struct ks_oval_def *d, ks_oval_walk_fn fn, void *arg);

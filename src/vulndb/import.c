@@ -553,7 +553,8 @@ out:
 
 /* Open path as a stream: decompressed when compressed. *ar to free after. */
 static enum ks_code
-open_stream(const char *path, struct ks_vdb_stream *s, struct archive **ar, struct ks_err *err)
+open_stream(const char *path, const char *display, struct ks_vdb_stream *s, struct archive **ar,
+            struct ks_err *err)
 {
     unsigned char magic[8];
     size_t n = 0;
@@ -561,16 +562,16 @@ open_stream(const char *path, struct ks_vdb_stream *s, struct archive **ar, stru
     enum ks_code rc;
 
     memset(s, 0, sizeof(*s));
-    s->name = path;
+    s->name = display;
     s->fd = -1;
     *ar = NULL;
     if ((rc = read_magic(path, magic, &n, err)) != KS_OK)
         return rc;
     if (classify(magic, n) == C_COMPRESSED) {
-        if ((rc = archive_open(path, path, false, ar, err)) != KS_OK)
+        if ((rc = archive_open(path, display, false, ar, err)) != KS_OK)
             return rc;
         if (archive_read_next_header(*ar, &e) != ARCHIVE_OK) {
-            rc = ks_err_set(err, KS_EPARSE, "'%s': cannot decompress: %s", path,
+            rc = ks_err_set(err, KS_EPARSE, "'%s': cannot decompress: %s", display,
                             archive_error_string(*ar));
             archive_read_free(*ar);
             *ar = NULL;
@@ -585,8 +586,9 @@ open_stream(const char *path, struct ks_vdb_stream *s, struct archive **ar, stru
 }
 
 enum ks_code
-ks_vdb_import_merged(struct ks_vdb_build *b, const char *const *paths, size_t n,
-                     const char *label, const char *location, struct ks_err *err)
+ks_vdb_import_merged(struct ks_vdb_build *b, const char *const *paths,
+                     const char *const *displays, size_t n, const char *label,
+                     const char *location, struct ks_err *err)
 {
     struct ks_vdb_sink *sink = ks_vdb_build_sink(b);
     struct ks_dfeed *f = NULL;
@@ -629,7 +631,9 @@ ks_vdb_import_merged(struct ks_vdb_build *b, const char *const *paths, size_t n,
         const struct ks_vdb_importer *imp = NULL;
         ks_dfeed_add_fn add = NULL;
 
-        if ((rc = open_stream(paths[i], &s, &ar, err)) != KS_OK)
+        const char *shown = displays != NULL ? displays[i] : paths[i];
+
+        if ((rc = open_stream(paths[i], shown, &s, &ar, err)) != KS_OK)
             goto out;
         rc = ks_vdb_peek(&s, err);
         if (rc == KS_OK) {
@@ -637,9 +641,9 @@ ks_vdb_import_merged(struct ks_vdb_build *b, const char *const *paths, size_t n,
             add = ks_vdb_distro_add_fn(imp);
             if (add == NULL)
                 rc = ks_err_set(err, KS_EPARSE, "'%s': not a distro feed of docs/feeds.md",
-                                paths[i]);
+                                shown);
         }
-        if (rc == KS_OK && (rc = ks_vdb_build_use(b, imp, paths[i], err)) == KS_OK) {
+        if (rc == KS_OK && (rc = ks_vdb_build_use(b, imp, shown, err)) == KS_OK) {
             if (i == 0)
                 before = sink->malformed;
             rc = add(f, &s, sink, err);

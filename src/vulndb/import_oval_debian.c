@@ -49,6 +49,25 @@ strip_zero_epoch(const char *evr)
     return strncmp(evr, "0:", 2) == 0 ? evr + 2 : evr;
 }
 
+/* Does the record already hold an entry for package name? */
+static bool
+covers(const json_t *rec, const char *name)
+{
+    const json_t *aff = json_object_get(rec, "affected"), *e;
+    size_t i;
+
+    if (name == NULL)
+        return false;
+    json_array_foreach(aff, i, e)
+    {
+        const char *n = ks_json_str(json_object_get(e, "package"), "name");
+
+        if (n != NULL && strcmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 struct deb_walk {
     const struct ks_oval *o;
     struct ks_dfeed *f;
@@ -114,8 +133,15 @@ ks_vdb_debian_oval_add(struct ks_dfeed *f, struct ks_vdb_stream *in, struct ks_v
 
     if ((rc = ks_oval_read(in, &o, err)) != KS_OK)
         return rc;
-    for (size_t i = 0; i < ks_oval_count(o); i++) {
-        const struct ks_oval_def *d = ks_oval_def(o, i);
+    /*
+     * Two passes: the per-CVE definitions are the tracker's statement for
+     * each CVE; a DSA/DLA definition only adds the CVEs and packages none
+     * of them covers (a DSA superseded by a -2 regression fix would
+     * otherwise add a second, older fixed version).
+     */
+    for (size_t i = 0; i < 2 * ks_oval_count(o); i++) {
+        const struct ks_oval_def *d = ks_oval_def(o, i % ks_oval_count(o));
+        bool second = i >= ks_oval_count(o);
         struct deb_walk w = {.o = o, .f = f, .sink = sink};
         struct ks_str rel = KS_STR_NULL, title = ks_str_c(d->title), cve;
         char where[64];
@@ -128,38 +154,63 @@ ks_vdb_debian_oval_add(struct ks_dfeed *f, struct ks_vdb_stream *in, struct ks_v
             break;
         }
         snprintf(where, sizeof(where), "definition at line %d", d->line);
-        /* "CVE-1999-0199 glibc" (also DSA-…, TEMP-… titles in older files) */
+        /* "CVE-1999-0199 glibc"; "DSA-5131-1 openjdk-11" lists its CVEs as references */
         sp = ks_str_find_char(title, ' ');
         cve = sp > 0 ? ks_str_sub(title, 0, (size_t)sp) : title;
-        if (!ks_vdb_is_cve(cve)) {
-            if (!ks_str_has_prefix(cve, "TEMP-") && !ks_str_has_prefix(cve, "DSA-") &&
-                !ks_str_has_prefix(cve, "DLA-"))
-                ks_vdb_malformed(sink, where, "title '%.60s' names no CVE",
-                                 d->title ? d->title : "");
-            continue;
-        }
-        w.cve = ks_arena_strdup_str(a, cve);
+        if (ks_vdb_is_cve(cve) == second)
+            continue; /* CVE definitions in the first pass, DSA/DLA ones in the second */
         w.def_pkg = d->product;
         if ((w.def_pkg == NULL || w.def_pkg[0] == '\0') && sp > 0)
             w.def_pkg = ks_arena_strdup_str(
                 a, ks_str_trim(ks_str_sub(title, (size_t)sp + 1, title.len - (size_t)sp - 1)));
         for (size_t k = 0; k < d->n_platforms && rel.len == 0; k++)
             rel = release_in(d->platforms[k]);
+        if (!ks_vdb_is_cve(cve) && !ks_str_has_prefix(cve, "DSA-") &&
+            !ks_str_has_prefix(cve, "DLA-")) {
+            if (!ks_str_has_prefix(cve, "TEMP-"))
+                ks_vdb_malformed(sink, where, "title '%.60s' names no CVE",
+                                 d->title ? d->title : "");
+            continue; /* TEMP-…: an issue without a CVE id yet */
+        }
         if (rel.len == 0) {
-            ks_vdb_malformed(sink, w.cve, "no Debian release in <platform>");
+            ks_vdb_malformed(sink, where, "no Debian release in <platform>");
             continue;
         }
         w.eco = ks_arena_sprintf(a, "Debian:" KS_STR_FMT, KS_STR_ARG(rel));
-        w.rec = ks_dfeed_rec(f, ks_arena_sprintf(a, "DEBIAN-%s/" KS_STR_FMT, w.cve,
-                                                  KS_STR_ARG(rel)));
-        ks_dfeed_add_id(f, w.rec, "upstream", w.cve);
-        if (d->description != NULL && d->description[0] != '\0')
-            ks_dfeed_set(f, w.rec, "details", d->description);
-        ks_dfeed_add_ref(f, w.rec, "ADVISORY",
-                         ks_arena_sprintf(a, "https://security-tracker.debian.org/tracker/%s",
-                                          w.cve));
-        ks_oval_walk(d, deb_criterion, &w);
-        if (w.found == 0)
+        for (size_t k = 0; k <= d->n_refs; k++) {
+            /* a CVE definition is about its title's CVE; a DSA one about each reference */
+            if (ks_vdb_is_cve(cve)) {
+                if (k > 0)
+                    break;
+                w.cve = ks_arena_strdup_str(a, cve);
+            } else {
+                if (k == d->n_refs)
+                    break;
+                if (d->refs[k].source == NULL || strcmp(d->refs[k].source, "CVE") != 0 ||
+                    !ks_vdb_is_cve(ks_str_c(d->refs[k].id)))
+                    continue;
+                w.cve = d->refs[k].id;
+            }
+            {
+                const char *rid = ks_arena_sprintf(a, "DEBIAN-%s/" KS_STR_FMT, w.cve,
+                                                   KS_STR_ARG(rel));
+
+                if (second && rid != NULL && ks_dfeed_has(f, rid) &&
+                    covers(ks_dfeed_rec(f, rid), w.def_pkg))
+                    continue;
+                w.rec = ks_dfeed_rec(f, rid);
+            }
+            ks_dfeed_add_id(f, w.rec, "upstream", w.cve);
+            if (ks_vdb_is_cve(cve) && d->description != NULL && d->description[0] != '\0')
+                ks_dfeed_set(f, w.rec, "details", d->description);
+            if (!ks_vdb_is_cve(cve))
+                ks_dfeed_add_id(f, w.rec, "related", ks_arena_strdup_str(a, cve));
+            ks_dfeed_add_ref(f, w.rec, "ADVISORY",
+                             ks_arena_sprintf(a, "https://security-tracker.debian.org/tracker/%s",
+                                              w.cve));
+            ks_oval_walk(d, deb_criterion, &w);
+        }
+        if (w.found == 0 && ks_vdb_is_cve(cve))
             ks_vdb_malformed(sink, w.cve, "%s: no package version test", where);
     }
     if (rc == KS_OK && ks_oval_timestamp(o) != NULL)

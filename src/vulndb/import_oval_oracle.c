@@ -201,6 +201,12 @@ ks_vdb_oracle_oval_add(struct ks_dfeed *f, struct ks_vdb_stream *in, struct ks_v
                              r->source && strcmp(r->source, "elsa") == 0 ? "ADVISORY" : "WEB",
                              r->url);
         }
+        {
+            json_t *cves = ks_df_oval_cves(d);
+
+            if (cves != NULL)
+                ks_dfeed_set_json(f, w.rec, "database_specific", json_pack("{s:o}", "cves", cves));
+        }
         ks_oval_walk(d, ol_criterion, &w);
         if (w.found == 0)
             ks_vdb_malformed(sink, elsa, "no package version test");

@@ -300,6 +300,12 @@ ks_vdb_redhat_oval_add(struct ks_dfeed *f, struct ks_vdb_stream *in, struct ks_v
         }
         if (w.kind != RH_ERRATUM && erratum != NULL)
             ks_dfeed_add_id(f, w.rec, "related", erratum);
+        {
+            json_t *cves = ks_df_oval_cves(d);
+
+            if (cves != NULL)
+                ks_dfeed_set_json(f, w.rec, "database_specific", json_pack("{s:o}", "cves", cves));
+        }
         ks_oval_walk(d, rh_criterion, &w);
         if (w.found == 0)
             ks_vdb_malformed(sink, w.id, "no package test under a Red Hat release");

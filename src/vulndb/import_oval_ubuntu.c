@@ -83,24 +83,9 @@ start_record(struct usn_walk *w, const struct ks_oval_def *d)
                          d->refs[k].url);
     }
     /* Ubuntu's per-CVE priority and CVSS, kept for the scorer. */
-    cves = json_array();
-    for (size_t k = 0; cves != NULL && k < d->n_cves; k++) {
-        json_t *c;
-
-        if (d->cves[k].id == NULL || (c = json_object()) == NULL)
-            continue;
-        json_object_set_new(c, "id", json_string(d->cves[k].id));
-        if (d->cves[k].priority)
-            json_object_set_new(c, "priority", json_string(d->cves[k].priority));
-        if (d->cves[k].cvss_vector)
-            json_object_set_new(c, "cvss_vector", json_string(d->cves[k].cvss_vector));
-        json_array_append_new(cves, c);
-    }
-    if (cves != NULL && json_array_size(cves) > 0 && w->rec != NULL &&
-        json_object_get(w->rec, "database_specific") == NULL)
-        json_object_set_new(w->rec, "database_specific", json_pack("{s:o}", "cves", cves));
-    else
-        json_decref(cves);
+    cves = ks_df_oval_cves(d);
+    if (cves != NULL)
+        ks_dfeed_set_json(f, w->rec, "database_specific", json_pack("{s:o}", "cves", cves));
 }
 
 static void

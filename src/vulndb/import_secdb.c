@@ -5,8 +5,9 @@
  * security.json): per origin package, `secfixes` maps a fixed apk version to
  * the ids it fixes; the key "0" means the package was never affected.
  * Entries are free text ("CVE-2016-10013 XSA-204", "CVE N/A ZBX-11023"):
- * ids are extracted with a regex. Each (document, primary id) becomes one
- * advisory holding every package of the document that names it. Alpine
+ * ids are extracted with a regex. Each (document, CVE) becomes one advisory
+ * holding every package of the document that names it (an entry without a
+ * CVE: one per id it names; other ids beside CVEs are `related`). Alpine
  * splits one branch over two files (main, community), so its advisory ids
  * carry the branch and repository: ALPINE-CVE-2023-1234/v3.19-main.
  */
@@ -114,15 +115,15 @@ which(const json_t *doc, bool *known)
     return SD_ALPINE;
 }
 
+static void one_entry(struct sd_ctx *c, json_t *rec);
+
 /* One secfixes entry: the fixed version key and one id string. */
 static void
 entry(struct sd_ctx *c, const char *text, const char *where)
 {
     struct idlist l = {.n = 0};
-    struct ks_str bad, primary;
-    const char *id;
-    json_t *rec;
-    struct ks_dpkg d = {0};
+    struct ks_str bad;
+    bool any_cve = false;
 
     ks_df_extract_ids(ks_str_c(text), collect, &l, &bad);
     if (bad.len > 0)
@@ -133,23 +134,34 @@ entry(struct sd_ctx *c, const char *text, const char *where)
             ks_vdb_malformed(c->sink, where, "no vulnerability id in '%.80s'", text);
         return;
     }
-    /* The advisory is named after the CVE when there is one. */
-    primary = l.ids[0];
-    for (size_t i = 0; i < l.n; i++)
-        if (ks_vdb_is_cve(l.ids[i])) {
-            primary = l.ids[i];
-            break;
-        }
-    id = ks_arena_sprintf(c->a, "%s-" KS_STR_FMT "%s", sd_names[c->distro].prefix,
-                          KS_STR_ARG(primary), c->scope);
-    if (id == NULL)
-        return;
-    rec = ks_dfeed_rec(c->f, id);
+    /* One advisory per CVE the entry names ("CVE-2017-5753 CVE-2017-5715 XSA-254": */
+    /* two, each related to XSA-254); an entry without a CVE gives one per id.    */
+    for (size_t k = 0; k < l.n; k++)
+        any_cve = any_cve || ks_vdb_is_cve(l.ids[k]);
     for (size_t i = 0; i < l.n; i++) {
-        char *s = ks_arena_strdup_str(c->a, l.ids[i]);
+        const char *id;
+        json_t *rec;
 
-        ks_dfeed_add_id(c->f, rec, "upstream", s);
+        if (any_cve && !ks_vdb_is_cve(l.ids[i]))
+            continue;
+        id = ks_arena_sprintf(c->a, "%s-" KS_STR_FMT "%s", sd_names[c->distro].prefix,
+                              KS_STR_ARG(l.ids[i]), c->scope);
+        if (id == NULL)
+            return;
+        rec = ks_dfeed_rec(c->f, id);
+        ks_dfeed_add_id(c->f, rec, "upstream", ks_arena_strdup_str(c->a, l.ids[i]));
+        for (size_t k = 0; k < l.n; k++)
+            if (any_cve && !ks_vdb_is_cve(l.ids[k]))
+                ks_dfeed_add_id(c->f, rec, "related", ks_arena_strdup_str(c->a, l.ids[k]));
+        one_entry(c, rec);
     }
+}
+
+static void
+one_entry(struct sd_ctx *c, json_t *rec)
+{
+    struct ks_dpkg d = {0};
+
     d.ecosystem = c->eco;
     d.name = c->pkg;
     d.purl = ks_arena_sprintf(c->a, "pkg:apk/%s/%s?arch=source", sd_names[c->distro].purl_ns,

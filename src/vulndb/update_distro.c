@@ -326,7 +326,7 @@ mirror_rocky(struct ks_vdb_build *b, const char *dir, struct ks_err *err)
                 *slot = f;
         }
         if (rc == KS_OK && feeds.len > 0)
-            rc = ks_vdb_import_merged(b, (const char *const *)feeds.items, feeds.len, rel,
+            rc = ks_vdb_import_merged(b, (const char *const *)feeds.items, NULL, feeds.len, rel,
                                       p.data, err);
         ks_vec_release(&feeds);
         free_files(&files);
@@ -524,6 +524,7 @@ fetch_merged(const struct ks_vdb_fetch_ops *ops, struct ks_vdb_build *b, const c
              struct ks_err *err)
 {
     char *files[4] = {NULL};
+    const char *shown[4] = {NULL};
     size_t got = 0;
     enum ks_code rc = KS_OK;
 
@@ -537,8 +538,10 @@ fetch_merged(const struct ks_vdb_fetch_ops *ops, struct ks_vdb_build *b, const c
             rc = ks_err_set(err, KS_ENOMEM, "out of memory");
         if (rc == KS_OK && !missing)
             rc = ops->fetch_file(ops->ctx, url, &files[got], &missing, err);
-        if (rc == KS_OK && !missing)
-            got++;
+        if (rc == KS_OK && !missing) {
+            shown[got++] = url;
+            url = NULL; /* kept for messages until the import is done */
+        }
         else if (rc == KS_OK)
             ks_log(KS_LOG_INFO, "vulndb", "'%s' is not there", url ? url : urls[i]);
         ks_free(url);
@@ -546,10 +549,11 @@ fetch_merged(const struct ks_vdb_fetch_ops *ops, struct ks_vdb_build *b, const c
     if (rc == KS_OK && got == 0)
         ks_vdb_build_missing(b, name, urls[0]);
     else if (rc == KS_OK)
-        rc = ks_vdb_import_merged(b, (const char *const *)files, got, label, urls[0], err);
+        rc = ks_vdb_import_merged(b, (const char *const *)files, shown, got, label, urls[0], err);
     for (size_t i = 0; i < got; i++) {
         unlink(files[i]);
         ks_free(files[i]);
+        ks_free((char *)shown[i]);
     }
     return rc;
 }

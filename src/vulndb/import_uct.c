@@ -129,6 +129,9 @@ ks_vdb_uct_add(struct ks_dfeed *f, struct ks_vdb_stream *in, struct ks_vdb_sink 
         if (ks_str_eq_c(k, "Candidate")) {
             cve = ks_arena_strdup_str(a, v);
         } else if (ks_str_eq_c(k, "PublicDate")) {
+            /* "2017-09-26 14:29:00 UTC" */
+            if (ks_str_has_suffix(v, " UTC"))
+                v.len -= 4;
             published = ks_df_time(a, v);
         } else if (ks_str_eq_c(k, "Priority")) {
             priority = v.len ? ks_arena_strdup_str(a, v) : NULL;

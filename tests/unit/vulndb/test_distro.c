@@ -483,7 +483,7 @@ test_secdb_bad(void)
     CHECK_INT(c.advisories, 2); /* ALPINE-ZBX-11023, ALPINE-CVE-2021-1111 */
     CHECK_STR(c.last_id, "ALPINE-CVE-2021-1111/v3.20-main");
     CHECK(c.last != NULL && has_fix(c.last, "Alpine:v3.20", "b", NULL, "not_affected"));
-    CHECK(c.last != NULL && has_id(c.last, "upstream", "XSA-1"));
+    CHECK(c.last != NULL && has_id(c.last, "related", "XSA-1") && !has_id(c.last, "upstream", "XSA-1"));
     json_decref(c.last);
 }
 
@@ -603,6 +603,314 @@ test_purl_binary(void)
     CHECK(ks_vulndb_purl_module("pkg:rpm/redhat/bash").len == 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The other importers on small inputs                                      */
+
+static void
+test_debian_lists(void)
+{
+    struct seen c = {0};
+    struct ks_vdb_sink sink;
+    struct ks_err err = KS_ERR_INIT;
+
+    /* a release without its own line inherits unstable's fix as a limit */
+    CHECK_OK(run(ks_vdb_debian_cve_import,
+                 "CVE-2020-1234 (a flaw ...)\n"
+                 "\t- foo 1.2-3 (low; bug #1)\n"
+                 "\t[bookworm] - foo 1.2-2+deb12u1\n"
+                 "\t[bullseye] - foo <postponed> (Fix along with a future DSA)\n"
+                 "\t[buster] - foo <ignored> (Minor issue)\n"
+                 "\t[stretch] - foo <end-of-life>\n"
+                 "\t[jessie] - foo <frobnicated>\n"
+                 "\t[hamlet] - foo 1\n"
+                 "\t- bar <not-affected> (Vulnerable code not present)\n"
+                 "CVE-2020-XXXX [not yet assigned]\n"
+                 "\t- baz <unfixed>\n",
+                 &c, &sink, &err));
+    CHECK_INT(c.advisories, 1);
+    CHECK_STR(c.last_id, "DEBIAN-CVE-2020-1234");
+    CHECK_INT(sink.malformed, 2); /* <frobnicated>, [hamlet] */
+    CHECK(c.last && has_fix(c.last, "Debian:12", "foo", "1.2-2+deb12u1", "fixed"));
+    CHECK(c.last && has_fix(c.last, "Debian:11", "foo", NULL, "fix_deferred"));
+    CHECK(c.last && has_fix(c.last, "Debian:10", "foo", NULL, "will_not_fix"));
+    CHECK(c.last && has_fix(c.last, "Debian:9", "foo", NULL, "end_of_life"));
+    CHECK(c.last && has_fix(c.last, "Debian:13", "foo", "1.2-3", "affected"));
+    CHECK(c.last && has_fix(c.last, "Debian:12", "bar", NULL, "not_affected"));
+    {
+        json_t *e = json_array_get(json_object_get(c.last, "affected"), 0);
+
+        CHECK_STR(ks_json_str(e, "vendor_severity"), "low");
+    }
+    CHECK(run(ks_vdb_debian_cve_import, "not a list\n", &c, &sink, &err) == KS_EPARSE);
+    CHECK_OK(run(ks_vdb_debian_dsa_import,
+                 "[03 Jan 2024] DSA-5590-1 haproxy - security update\n"
+                 "\t{CVE-2023-45539}\n"
+                 "\t[bookworm] - haproxy 2.6.12-1+deb12u1\n"
+                 "\t[bullseye] - haproxy <not-affected> (Vulnerable code introduced later)\n"
+                 "[04 Jan 2024] DSA-5591 broken\n"
+                 "\t[bookworm] - x 1\n",
+                 &c, &sink, &err));
+    CHECK_INT(c.advisories, 2);
+    CHECK_INT(sink.malformed, 0);
+    json_decref(c.last);
+}
+
+static void
+test_uct(void)
+{
+    struct seen c = {0};
+    struct ks_vdb_sink sink;
+    struct ks_err err = KS_ERR_INIT;
+
+    CHECK_OK(run(ks_vdb_uct_import,
+                 "Candidate: CVE-2023-1234\n"
+                 "PublicDate: 2023-03-01 12:00:00 UTC\n"
+                 "Description:\n a flaw\n in two lines\n"
+                 "Priority: high\n"
+                 "Priority_bar: low\n"
+                 "\n"
+                 "Patches_foo:\n"
+                 "upstream_foo: released (1.2)\n"
+                 "jammy_foo: released (1.0-1ubuntu0.1)\n"
+                 "focal_foo: deferred (2023-05-01)\n"
+                 "bionic_foo: ignored (end of standard support)\n"
+                 "xenial_foo: ignored (no fix planned)\n"
+                 "esm-infra/xenial_foo: released (1.0-1ubuntu0.1~esm1)\n"
+                 "noble_foo: not-affected (code not present)\n"
+                 "mantic_foo: DNE\n"
+                 "lunar_foo: frobnicated\n"
+                 "jammy_bar: needed\n"
+                 "fips/jammy_bar: needed\n"
+                 "zorro_bar: needed\n",
+                 &c, &sink, &err));
+    CHECK_INT(c.advisories, 1);
+    CHECK_STR(c.last_id, "UBUNTU-CVE-2023-1234");
+    CHECK_INT(sink.malformed, 2); /* frobnicated (kept as affected), zorro */
+    CHECK(c.last && has_fix(c.last, "Ubuntu:22.04", "foo", "1.0-1ubuntu0.1", "fixed"));
+    CHECK(c.last && has_fix(c.last, "Ubuntu:20.04", "foo", NULL, "fix_deferred"));
+    CHECK(c.last && has_fix(c.last, "Ubuntu:18.04", "foo", NULL, "end_of_life"));
+    CHECK(c.last && has_fix(c.last, "Ubuntu:16.04", "foo", NULL, "will_not_fix"));
+    CHECK(c.last && has_fix(c.last, "Ubuntu:16.04", "foo", "1.0-1ubuntu0.1~esm1", "fixed"));
+    CHECK(c.last && has_fix(c.last, "Ubuntu:24.04", "foo", NULL, "not_affected"));
+    CHECK(c.last && has_fix(c.last, "Ubuntu:23.04", "foo", NULL, "affected"));
+    CHECK(c.last && has_fix(c.last, "Ubuntu:22.04", "bar", NULL, "affected"));
+    CHECK_STR(ks_json_str(c.last, "published"), "2023-03-01T12:00:00Z");
+    {
+        json_t *aff = json_object_get(c.last, "affected"), *e;
+        size_t i;
+        int pro = 0;
+
+        json_array_foreach(aff, i, e)
+        {
+            const char *n = ks_json_str(json_object_get(e, "package"), "name");
+
+            if (json_is_true(json_object_get(json_object_get(e, "database_specific"),
+                                             "ubuntu_pro")))
+                pro++;
+            CHECK_STR(ks_json_str(e, "vendor_severity"), strcmp(n, "bar") == 0 ? "low" : "high");
+        }
+        CHECK_INT(pro, 1);
+    }
+    CHECK_OK(run(ks_vdb_uct_import, "PublicDate: 2023\nCandidate: nope\nx_y: needed\n", &c,
+                 &sink, &err));
+    CHECK_INT(c.advisories, 0);
+    CHECK_INT(sink.malformed, 2); /* release "x", no CVE */
+    json_decref(c.last);
+}
+
+/* A small OVAL document: one definition, its tests, objects and states. */
+#define OVAL_HEAD "<oval_definitions xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\">"
+
+static void
+test_oval(void)
+{
+    struct seen c = {0};
+    struct ks_vdb_sink sink;
+    struct ks_err err = KS_ERR_INIT;
+
+    /* Red Hat: an erratum with a module stream, and the release guard */
+    CHECK_OK(run(ks_vdb_redhat_oval_import,
+                 OVAL_HEAD "<definitions><definition id=\"oval:com.redhat.rhsa:def:1\" class=\"patch\">"
+                 "<metadata><title>RHSA-2023:1: nodejs:18 security update (Important)</title>"
+                 "<reference source=\"RHSA\" ref_id=\"RHSA-2023:1\" ref_url=\"https://x/1\"/>"
+                 "<reference source=\"CVE\" ref_id=\"CVE-2023-1\" ref_url=\"https://x/c\"/>"
+                 "<advisory><severity>Important</severity><issued date=\"2023-01-02\"/></advisory>"
+                 "</metadata><criteria operator=\"OR\">"
+                 "<criterion comment=\"Red Hat Enterprise Linux must be installed\" test_ref=\"t0\"/>"
+                 "<criteria operator=\"AND\">"
+                 "<criterion comment=\"Red Hat Enterprise Linux 8 is installed\" test_ref=\"t1\"/>"
+                 "<criterion comment=\"Module nodejs:18 is enabled\" test_ref=\"t2\"/>"
+                 "<criterion comment=\"nodejs is earlier than 1:18.14.2-2.module+el8\" test_ref=\"t3\"/>"
+                 "</criteria></criteria></definition></definitions>"
+                 "<tests><rpminfo_test id=\"t3\" comment=\"nodejs is earlier than ...\">"
+                 "<object object_ref=\"o3\"/><state state_ref=\"s3\"/></rpminfo_test></tests>"
+                 "<objects><rpminfo_object id=\"o3\"><name>nodejs</name></rpminfo_object></objects>"
+                 "<states><rpminfo_state id=\"s3\"><evr operation=\"less than\">1:18.14.2-2.module+el8"
+                 "</evr></rpminfo_state></states></oval_definitions>",
+                 &c, &sink, &err));
+    CHECK_INT(c.advisories, 1);
+    CHECK(c.last && has_fix(c.last, "Red Hat:8", "nodejs", "1:18.14.2-2.module+el8", "fixed"));
+    {
+        json_t *e = json_array_get(json_object_get(c.last, "affected"), 0);
+
+        CHECK(ks_str_eq_c(ks_vulndb_purl_module(ks_json_str(json_object_get(e, "package"), "purl")),
+                          "nodejs:18"));
+    }
+    /* Mariner: "less than or equal" is the last affected version */
+    CHECK_OK(run(ks_vdb_azure_oval_import,
+                 OVAL_HEAD "<definitions><definition id=\"oval:com.microsoft.cbl-mariner:def:1\" "
+                 "class=\"vulnerability\"><metadata><title>CVE-2021-1111 affecting package x 1.0</title>"
+                 "<reference ref_id=\"CVE-2021-1111\" source=\"CVE\" ref_url=\"u\"/><severity>High</severity>"
+                 "</metadata><criteria><criterion comment=\"c\" test_ref=\"t\"/></criteria>"
+                 "</definition></definitions><tests><rpminfo_test id=\"t\"><object object_ref=\"o\"/>"
+                 "<state state_ref=\"s\"/></rpminfo_test></tests><objects><rpminfo_object id=\"o\">"
+                 "<name>x</name></rpminfo_object></objects><states><rpminfo_state id=\"s\">"
+                 "<evr operation=\"less than or equal\">0:1.0-2.cm2</evr></rpminfo_state></states>"
+                 "</oval_definitions>",
+                 &c, &sink, &err));
+    CHECK_STR(c.last_id, "AZURELINUX-CVE-2021-1111/2.0"); /* release from the dist tag */
+    {
+        json_t *e = json_array_get(json_object_get(c.last, "affected"), 0);
+        json_t *ev = json_object_get(json_array_get(json_object_get(e, "ranges"), 0), "events");
+
+        CHECK_STR(ks_json_str(json_array_get(ev, 1), "last_affected"), "1.0-2.cm2");
+        CHECK_STR(ks_json_str(e, "status"), "affected");
+    }
+    /* truncated, not OVAL, missing references */
+    CHECK(run(ks_vdb_usn_oval_import, OVAL_HEAD "<definitions><definition id=\"x\">", &c, &sink,
+              &err) == KS_EPARSE);
+    CHECK(strstr(err.msg, "test") != NULL);
+    CHECK(run(ks_vdb_oracle_oval_import, "<html/>", &c, &sink, &err) == KS_EPARSE);
+    CHECK_OK(run(ks_vdb_oracle_oval_import,
+                 OVAL_HEAD "<definitions><definition id=\"d\" class=\"patch\"><metadata>"
+                 "<title>no id here</title></metadata></definition></definitions></oval_definitions>",
+                 &c, &sink, &err));
+    CHECK_INT(c.advisories, 0);
+    CHECK_INT(sink.malformed, 1);
+    json_decref(c.last);
+}
+
+static void
+test_alma_photon(void)
+{
+    struct seen c = {0};
+    struct ks_vdb_sink sink;
+    struct ks_err err = KS_ERR_INIT;
+
+    CHECK_OK(run(ks_vdb_alma_import,
+                 "[{\"updateinfo_id\": \"ALSA-2023:1\", \"type\": \"security\", \"severity\": \"Low\","
+                 " \"issued_date\": {\"$date\": 1672531200000},"
+                 " \"pkglist\": {\"name\": \"almalinux-9-for-x86_64-appstream-rpms\","
+                 "   \"module\": {\"name\": \"nodejs\", \"stream\": \"18\"},"
+                 "   \"packages\": [{\"name\": \"nodejs\", \"epoch\": \"1\", \"version\": \"18.1\","
+                 "   \"release\": \"1.module_el9\"}, {\"name\": \"bad\"}]},"
+                 " \"references\": [{\"type\": \"cve\", \"id\": \"CVE-2023-2222\", \"href\": \"h\"}]},"
+                 " {\"updateinfo_id\": \"ALBA-2023:2\", \"type\": \"bugfix\"},"
+                 " {\"type\": \"security\"}]",
+                 &c, &sink, &err));
+    CHECK_INT(c.advisories, 1);
+    CHECK_INT(sink.malformed, 2); /* bad package, no id */
+    CHECK(c.last && has_fix(c.last, "AlmaLinux:9", "nodejs", "1:18.1-1.module_el9", "fixed"));
+    CHECK_STR(ks_json_str(c.last, "published"), "2023-01-01T00:00:00Z");
+    CHECK(run(ks_vdb_alma_import, "[{\"updateinfo_id\": 1},", &c, &sink, &err) == KS_EPARSE);
+    CHECK_OK(run(ks_vdb_photon_import,
+                 "[{\"cve_id\": \"CVE-2023-3333\", \"pkg\": \"curl\", \"cve_score\": 7.5,"
+                 " \"aff_ver\": \"all versions before 8.0.1-1.ph5 are vulnerable\","
+                 " \"res_ver\": \"8.0.1-1.ph5\"},"
+                 " {\"cve_id\": \"CVE-2023-4444\", \"pkg\": \"curl\", \"res_ver\": \"NA\","
+                 " \"aff_ver\": \"all versions before NA are vulnerable\"}]",
+                 &c, &sink, &err));
+    CHECK_INT(c.advisories, 1); /* CVE-2023-4444: no release (no .phN, no file name) */
+    CHECK_INT(sink.malformed, 1);
+    CHECK_STR(c.last_id, "PHOTON-CVE-2023-3333/5.0");
+    json_decref(c.last);
+}
+
+static void
+test_repomd(void)
+{
+    struct ks_buf b = KS_BUF_INIT(1 << 20);
+    struct ks_err err = KS_ERR_INIT;
+    char *href = NULL;
+
+    CHECK_OK(ks_file_read(ks_test_data(VLU "amazon-alas/fixtures/repomd_valid.xml"), 1 << 20, &b,
+                          &err));
+    CHECK_OK(ks_vdb_repomd_updateinfo(b.data, b.len, "repomd", &href, &err));
+    CHECK_STR(href, "repodata/updateinfo.xml.gz");
+    ks_free(href);
+    ks_buf_reset(&b);
+    CHECK_OK(ks_file_read(ks_test_data(VLU "amazon-alas/fixtures/repomd_invalid.xml"), 1 << 20,
+                          &b, &err));
+    CHECK(ks_vdb_repomd_updateinfo(b.data, b.len, "repomd", &href, &err) == KS_ENOTFOUND);
+    /* a location outside the repository is refused */
+    CHECK(ks_vdb_repomd_updateinfo("<repomd><data type=\"updateinfo\"><location "
+                                   "href=\"../../etc/x\"/></data></repomd>",
+                                   80, "r", &href, &err) == KS_EPARSE);
+    ks_buf_release(&b);
+}
+
+/* Two AL2 updateinfo files merged into one source: all three advisories. */
+static void
+test_merged(void)
+{
+    struct ks_arena *a = ks_arena_new(4096);
+    struct ks_err err = KS_ERR_INIT;
+    struct ks_vulndb_summary sum;
+    struct ks_vdb_build *b = NULL;
+    const char *paths[] = {ks_test_data(VLU "amazon-alas/fixtures/updateinfo_2_items.xml.gz"),
+                           ks_test_data(VLU "amazon-alas/fixtures/updateinfo_1_item.xml.gz")};
+    char db[4096];
+
+    snprintf(db, sizeof(db), "%s/merged.db", ks_test_tmpdir());
+    CHECK_OK(ks_vdb_build_begin(db, "test", false, &b, &err));
+    CHECK_OK(ks_vdb_import_merged(b, paths, NULL, 2, "2", "test", &err));
+    CHECK_OK(ks_vdb_build_commit(b, false, a, &sum, &err));
+    CHECK_INT(sum.advisories_total, 3);
+    CHECK_INT(sum.n_sources, 1);
+    if (sum.n_sources == 1)
+        CHECK_STR(sum.sources[0].name, "alas:2");
+    ks_arena_free(a);
+}
+
+/* Every allocation failure while importing gives KS_ENOMEM, never a crash or a leak. */
+static void
+test_alloc_failures(void)
+{
+    static const char secdb[] = "{\"distroversion\": \"v3.20\", \"reponame\": \"main\", "
+                                "\"packages\": [{\"pkg\": {\"name\": \"a\", \"secfixes\": "
+                                "{\"1-r0\": [\"CVE-2020-1 XSA-1\"], \"0\": [\"CVE-2020-2\"]}}}]}";
+    static const char ui[] = "<updates><update type=\"security\"><id>ALAS2-2020-1</id>"
+                             "<references><reference type=\"cve\" id=\"CVE-2020-1\" href=\"h\"/>"
+                             "</references><pkglist><collection><package name=\"a\" version=\"1\" "
+                             "release=\"2\" epoch=\"3\"/></collection></pkglist></update></updates>";
+    static const char uct[] = "Candidate: CVE-2023-1\nPublicDate: 2023-01-01\nPriority: low\n"
+                              "jammy_a: released (1.0)\ntrusty/esm_a: needed\n";
+    static const struct {
+        enum ks_code (*imp)(struct ks_vdb_stream *, struct ks_vdb_sink *, struct ks_err *);
+        const char *text;
+    } cases[] = {{ks_vdb_secdb_import, secdb}, {ks_vdb_alas_import, ui}, {ks_vdb_uct_import, uct}};
+
+    for (size_t k = 0; k < KS_ARRAY_LEN(cases); k++) {
+        for (size_t n = 1; n < 2000; n++) {
+            struct seen c = {0};
+            struct ks_vdb_sink sink;
+            struct ks_err err = KS_ERR_INIT;
+            enum ks_code rc;
+
+            ks_alloc_fail_at(n);
+            rc = run(cases[k].imp, cases[k].text, &c, &sink, &err);
+            ks_alloc_fail_at(0);
+            CHECK_MSG(rc == KS_OK || rc == KS_ENOMEM, "case %zu, fail at %zu: %s %s", k, n,
+                      ks_code_name(rc), err.msg);
+            json_decref(c.last);
+            if (rc == KS_OK && c.advisories > 0)
+                break;
+        }
+    }
+}
+
 KS_TEST_MAIN(KS_TEST(test_alas_goldens), KS_TEST(test_rocky_goldens), KS_TEST(test_secdb_goldens),
              KS_TEST(test_updateinfo_bad), KS_TEST(test_secdb_bad), KS_TEST(test_extract_ids),
-             KS_TEST(test_os_ecosystems), KS_TEST(test_purl_binary))
+             KS_TEST(test_os_ecosystems), KS_TEST(test_purl_binary), KS_TEST(test_debian_lists),
+             KS_TEST(test_uct), KS_TEST(test_oval), KS_TEST(test_alma_photon), KS_TEST(test_repomd),
+             KS_TEST(test_merged), KS_TEST(test_alloc_failures))

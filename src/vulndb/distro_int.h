@@ -166,7 +166,8 @@ struct ks_vdb_fetch_ops {
 
 /*
  * Fetch and import every distro source --source selects: from its public
- * location, or <http_mirror>/native/... when an HTTP mirror is configured.
+ * location, or <http_mirror>/native/... when an HTTP mirror is configured
+ * (only the sources its native/feeds.txt lists; no index: none).
  * overrides: the config's "distro.<kind>:<label> = URL|off" lines.
  */
 enum ks_code ks_vdb_distro_update(struct ks_vdb_build *b, const struct ks_vdb_fetch_ops *ops,

@@ -97,6 +97,8 @@ take_word(struct ks_str *s)
     size_t i = 0;
     struct ks_str w;
 
+    if (s->ptr == NULL)
+        return *s;
     *s = ks_str_trim(*s);
     while (i < s->len && s->ptr[i] != ' ' && s->ptr[i] != '\t')
         i++;
@@ -592,7 +594,7 @@ ks_vdb_debian_dsa_add(struct ks_dfeed *f, struct ks_vdb_stream *in, struct ks_vd
             }
             snprintf(where, sizeof(where), "line %llu", (unsigned long long)l.lineno);
             date = s.len > 13 ? dsa_date(ks_str_sub(s, 0, 13), c.a) : NULL;
-            s = s.len > 13 ? ks_str_sub(s, 13, s.len - 13) : KS_STR_NULL;
+            s = ks_str_sub(s, KS_MIN(s.len, (size_t)13), s.len);
             id = take_word(&s);
             pkg = take_word(&s);
             if (date == NULL || id.len < 5 || id.len > KS_VDB_MAX_ID ||

@@ -728,7 +728,8 @@ walk(const struct ks_oval_def *d, int node, const char **ctx, size_t n_ctx,
         return;
     }
     /* An AND's direct criteria (release, module, signature) qualify the rest. */
-    memcpy(local, ctx, KS_MIN(n_ctx, KS_ARRAY_LEN(local)) * sizeof(*local));
+    if (n_ctx > 0)
+        memcpy(local, ctx, KS_MIN(n_ctx, KS_ARRAY_LEN(local)) * sizeof(*local));
     if (me->op == KS_OVAL_AND) {
         for (int i = me->first_child; i >= 0; i = d->nodes[i].next_sibling)
             if (d->nodes[i].kind == KS_OVAL_CRITERION && d->nodes[i].comment != NULL &&

@@ -40,6 +40,7 @@ struct cfg {
     char *osv, *nvd, *api, *epss, *kev;
     char *ecosystems; /* space-separated override of ecosystems.txt */
     char *distro;     /* "distro.<kind>:<label> = URL|off" lines, as "name=value\n" */
+    bool distro_on;   /* "distro = off" turns the distro feeds off */
     int first_year, last_year;
     long connect_timeout_s, low_speed_time_s;
     int retries;
@@ -138,7 +139,14 @@ cfg_read(struct cfg *c, const char *path, bool required, struct ks_err *err)
             ok = set_str(&c->epss, v);
         else if (ks_str_eq_c(k, "kev"))
             ok = set_str(&c->kev, v);
-        else if (ks_str_has_prefix(k, "distro.") && k.len > 7) {
+        else if (ks_str_eq_c(k, "distro")) {
+            if (!ks_str_eq_c(v, "on") && !ks_str_eq_c(v, "off")) {
+                rc = ks_err_set(err, KS_EINVAL, "%s:%llu: distro must be on or off", path,
+                                (unsigned long long)lineno);
+                goto out;
+            }
+            c->distro_on = ks_str_eq_c(v, "on");
+        } else if (ks_str_has_prefix(k, "distro.") && k.len > 7) {
             /* distro.alas:2023 = URL (or off): where a distro source lives */
             struct ks_buf d = KS_BUF_INIT(1 << 20);
 
@@ -215,6 +223,7 @@ cfg_load(struct cfg *c, const struct ks_vulndb_update_opts *opts, struct ks_err 
     c->retries = 3;
     c->retry_delay_ms = 1000;
     c->api_delay_ms = 6000; /* NVD allows 5 requests per 30 s without an API key */
+    c->distro_on = true;
     gmtime_r(&now, &tm);
     c->first_year = NVD_FIRST_YEAR;
     c->last_year = tm.tm_year + 1900;
@@ -370,7 +379,7 @@ ks_vdb_is_mirror_root(const char *dir)
     bool nvd = false;
     struct ks_buf p = KS_BUF_INIT(8192);
 
-    if (ks_vdb_distro_mirror_has(dir) || exists_fmt("%s/osv/ecosystems.txt", dir) ||
+    if (exists_fmt("%s/osv/ecosystems.txt", dir) ||
         exists_fmt("%s/epss/epss_scores-current.csv.gz", dir) ||
         exists_fmt("%s/epss/epss_scores-current.csv", dir) ||
         exists_fmt("%s/kev/known_exploited_vulnerabilities.json", dir))
@@ -566,9 +575,6 @@ ks_vdb_import_mirror_dir(struct ks_vdb_build *b, const char *root, const char *c
             ks_vdb_build_missing(b, "kev", p.data);
         }
     }
-    /* The distro feeds under native/ (update_distro.c). */
-    if ((rc = ks_vdb_distro_mirror_dir(b, root, only, n_only, err)) != KS_OK)
-        goto out;
     rc = KS_OK;
 out:
     free_strs(&ecos);
@@ -1170,6 +1176,9 @@ ks_vulndb_update(const char *db_path, const struct ks_vulndb_update_opts *opts,
         goto out_cfg;
     if (dir_mirror) {
         rc = ks_vdb_import_mirror_dir(u.b, mirror_dir, opts->only, opts->n_only, err);
+        /* The distro feeds under native/ (update_distro.c, docs/feeds.md). */
+        if (rc == KS_OK && cfg.distro_on)
+            rc = ks_vdb_distro_mirror_dir(u.b, mirror_dir, opts->only, opts->n_only, err);
         if (rc != KS_OK)
             goto fail;
         cfg_release(&cfg);
@@ -1221,7 +1230,7 @@ ks_vulndb_update(const char *db_path, const struct ks_vulndb_update_opts *opts,
         }
         if (http_mirror != NULL && base == NULL)
             rc = ks_err_set(err, KS_ENOMEM, "out of memory");
-        else
+        else if (cfg.distro_on)
             rc = ks_vdb_distro_update(u.b, &ops, base, cfg.distro, opts->only, opts->n_only, err);
         ks_free(base);
         if (rc != KS_OK)

@@ -558,17 +558,57 @@ fetch_merged(const struct ks_vdb_fetch_ops *ops, struct ks_vdb_build *b, const c
     return rc;
 }
 
+/* Is name listed in feeds.txt's text (one source name per line)? */
+static bool
+listed(const struct ks_buf *index, const char *name)
+{
+    struct ks_cur c = ks_cur_make(index->data, index->len);
+    struct ks_str line;
+
+    while (ks_cur_line(&c, 256, &line) == KS_OK)
+        if (ks_str_eq_c(ks_str_trim(line), name))
+            return true;
+    return false;
+}
+
 enum ks_code
 ks_vdb_distro_update(struct ks_vdb_build *b, const struct ks_vdb_fetch_ops *ops,
                      const char *http_mirror, const char *overrides, const char *const *only,
                      size_t n_only, struct ks_err *err)
 {
     struct ks_arena *a = ks_arena_new(4096);
+    struct ks_buf index = KS_BUF_INIT(1 << 20);
     enum ks_code rc = KS_OK;
     bool tracker_cve = false;
 
     if (a == NULL)
         return ks_err_set(err, KS_ENOMEM, "out of memory");
+    if (http_mirror != NULL) {
+        /*
+         * An HTTP mirror cannot be listed: native/feeds.txt names the distro
+         * sources it holds (as osv/ecosystems.txt does for OSV). No index:
+         * the mirror has no distro feeds, which is not an error.
+         */
+        const char *url = ks_arena_sprintf(a, "%s/native/feeds.txt", http_mirror);
+        char *path = NULL;
+        bool missing = false;
+
+        rc = url ? ops->fetch_file(ops->ctx, url, &path, &missing, err)
+                 : ks_err_set(err, KS_ENOMEM, "out of memory");
+        if (rc == KS_OK && !missing)
+            rc = ks_file_read(path, 1 << 20, &index, err);
+        if (path != NULL) {
+            unlink(path);
+            ks_free(path);
+        }
+        if (rc == KS_OK && missing)
+            ks_log(KS_LOG_INFO, "vulndb", "mirror has no native/feeds.txt: no distro feeds");
+        if (rc != KS_OK || missing) {
+            ks_buf_release(&index);
+            ks_arena_free(a);
+            return rc;
+        }
+    }
     for (size_t i = 0; rc == KS_OK && i < KS_ARRAY_LEN(sources); i++) {
         const struct dsrc *s = &sources[i];
         const char *name = ks_arena_sprintf(a, "%s:%s", s->kind, s->label);
@@ -581,6 +621,8 @@ ks_vdb_distro_update(struct ks_vdb_build *b, const struct ks_vdb_fetch_ops *ops,
             break;
         }
         if (!wanted(only, n_only, s->kind, s->label))
+            continue;
+        if (http_mirror != NULL && !listed(&index, name) && override(overrides, name, a) == NULL)
             continue;
         if (s->fallback && tracker_cve)
             continue; /* the tracker's own data is there: no need for OVAL */
@@ -633,6 +675,7 @@ ks_vdb_distro_update(struct ks_vdb_build *b, const struct ks_vdb_fetch_ops *ops,
         if (rc == KS_OK && !missing && strcmp(name, "debian:cve") == 0)
             tracker_cve = true;
     }
+    ks_buf_release(&index);
     ks_arena_free(a);
     return rc;
 }

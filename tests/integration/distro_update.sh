@@ -52,6 +52,9 @@ cp "$V/amazon-alas/fixtures/updateinfo_AL2023.xml.gz" "$M/al2023/repo/repodata/u
 cp "$V/rocky-updateinfo/fixtures/happy/repomd.xml" "$M/rocky8/BaseOS/repodata/repomd.xml"
 gzip -c "$V/rocky-updateinfo/fixtures/happy/updateinfo.xml" >"$M/rocky8/BaseOS/repodata/updateinfo.xml.gz"
 cp "$V/amazon-alas/fixtures/repomd_invalid.xml" "$M/bad/repodata/repomd.xml"
+# the mirror's index of its distro sources (some listed but absent)
+printf 'alas:2023\nalas:2\nalas:1\nsecdb:alpine-v3.19-main\nsecdb:wolfi\ndebian:dsa\ndebian:cve\ndebian-oval:12\nrocky:8\nphoton:5.0\n' \
+    >"$M/native/feeds.txt"
 
 python3 "$HERE/vulndb_server.py" "$M" "$T/port" "$T/server.log" &
 SRV=$!
@@ -75,9 +78,13 @@ check "update from the HTTP mirror exits 0 ($(grep -v warn "$T/u1.err" | head -2
 for s in alas:2023 alas:2 secdb:alpine-v3.19-main secdb:wolfi debian:dsa rocky:8; do
     check "$s imported (state: $(state_of "$T/u1.json" "$s"))" test "$(state_of "$T/u1.json" "$s")" = imported
 done
-for s in alas:1 secdb:chainguard debian:cve photon:5.0; do
-    check "$s missing (state: $(state_of "$T/u1.json" "$s"))" test "$(state_of "$T/u1.json" "$s")" = missing
+for s in alas:1 debian:cve photon:5.0; do
+    check "$s listed but absent: missing (state: $(state_of "$T/u1.json" "$s"))" \
+        test "$(state_of "$T/u1.json" "$s")" = missing
 done
+check "secdb:chainguard is not in the index: not asked for" \
+    test "$(state_of "$T/u1.json" secdb:chainguard)" = absent
+check "... and not requested" test "$(grep -c chainguard "$T/server.log")" -eq 0
 check "the tracker's CVE list is missing, so Debian OVAL is tried" \
     grep -q "GET /ok/native/debian-oval/oval-definitions-bookworm.xml.bz2 404" "$T/server.log"
 "$KENSA" db query --db "$DB" "Rocky Linux:8" lz4 1.8.3-2.el8 --format json >"$T/q.json"
@@ -95,6 +102,14 @@ for s in alas:2023 secdb:wolfi debian:dsa; do
 done
 check "rocky:8 (merged, fetched whole) unchanged: $(state_of "$T/u2.json" rocky:8)" \
     test "$(state_of "$T/u2.json" rocky:8)" = unchanged
+
+# an HTTP mirror without native/feeds.txt has no distro feeds: nothing asked, no error
+"$KENSA" db update --db "$T/bare.db" --config "$T/fast.conf" --mirror "$URL/ok/nothing-here" \
+    --source alas --format json >"$T/u3.json" 2>"$T/u3.err"
+rc=$?
+check "a mirror without native/feeds.txt: exit 0 ($(head -1 "$T/u3.err"))" test $rc -eq 0
+check "... and no distro source" python3 -c 'import json,sys
+sys.exit(0 if not json.load(open(sys.argv[1]))["sources"] else 1)' "$T/u3.json"
 
 # --- the public paths, locations from the config ----------------------------
 cat >"$T/pub.conf" <<EOF2

@@ -374,13 +374,9 @@ ks_vdb_distro_mirror_dir(struct ks_vdb_build *b, const char *root, const char *c
             rc = mirror_rocky(b, p.data, err);
             break;
         case MD_FILES:
-            rc = list_files(p.data, 0, &files, err);
-            for (size_t k = 0; rc == KS_OK && k < files.len; k++) {
-                const char *f = *(char **)ks_vec_at(&files, k);
-
-                if (feed_file(f))
-                    rc = ks_vdb_import_file(b, f, NULL, NULL, err);
-            }
+            /* Each file a source of its own, named by content; a file that is */
+            /* no feed (README.md, PULP_MANIFEST) is skipped with a warning.   */
+            rc = ks_vdb_import_dir(b, p.data, err);
             break;
         }
         free_files(&files);

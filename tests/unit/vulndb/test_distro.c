@@ -843,9 +843,12 @@ test_repomd(void)
                           &b, &err));
     CHECK(ks_vdb_repomd_updateinfo(b.data, b.len, "repomd", &href, &err) == KS_ENOTFOUND);
     /* a location outside the repository is refused */
-    CHECK(ks_vdb_repomd_updateinfo("<repomd><data type=\"updateinfo\"><location "
-                                   "href=\"../../etc/x\"/></data></repomd>",
-                                   80, "r", &href, &err) == KS_EPARSE);
+    {
+        static const char outside[] = "<repomd><data type=\"updateinfo\"><location "
+                                      "href=\"../../etc/x\"/></data></repomd>";
+
+        CHECK(ks_vdb_repomd_updateinfo(outside, strlen(outside), "r", &href, &err) == KS_EPARSE);
+    }
     ks_buf_release(&b);
 }
 

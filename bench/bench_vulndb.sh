@@ -25,8 +25,8 @@ echo "### kensa db import of each OSV archive vs unzip -p"
 echo
 echo "$(date -u +%Y-%m-%d), $(nproc) cores, RUNS=$RUNS (median wall seconds; each import builds a new DB)."
 echo
-echo "| archive | records | MB unzipped | unzip -p s | kensa import s | ratio | kensa CPU s (1 run) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| archive | records | MB unzipped | unzip -p s | kensa import s | wall ratio | unzip CPU s | kensa CPU s | CPU ratio |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for zip in "$KS_DATA_DIR"/osv/*/all.zip; do
   eco=$(basename "$(dirname "$zip")")
   n=$(unzip -l "$zip" | tail -1 | awk '{print $2}')
@@ -34,8 +34,10 @@ for zip in "$KS_DATA_DIR"/osv/*/all.zip; do
   [ "$n" -lt 1000 ] && continue # the small subsets only measure process start-up
   tu=$(median_time bash -c 'unzip -p "$0" >/dev/null' "$zip")
   tk=$(median_time bash -c 'rm -f "$1"; "$0" db --db "$1" import "$2"' "$KENSA" "$TMP/one.db" "$zip")
+  cu=$(cpu_time bash -c 'unzip -p "$0" >/dev/null' "$zip")
   cpu=$(cpu_time bash -c 'rm -f "$1"; "$0" db --db "$1" import "$2"' "$KENSA" "$TMP/one.db" "$zip")
-  printf '| %s | %s | %s | %s | %s | %sx | %s |\n' "$eco" "$n" "$mb" "$tu" "$tk" "$(ratio "$tk" "$tu")" "$cpu"
+  printf '| %s | %s | %s | %s | %s | %sx | %s | %s | %sx |\n' "$eco" "$n" "$mb" "$tu" "$tk" \
+    "$(ratio "$tk" "$tu")" "$cu" "$cpu" "$(ratio "$cpu" "$cu")"
 done
 
 echo

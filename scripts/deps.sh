@@ -14,6 +14,10 @@ PACKAGES=(
   # reference tools the tests compare against (oracles) and fixture builders
   dpkg-dev rpm db5.3-util python3 python3-rpm python3-packaging ruby php-cli
   php-composer-semver maven default-jre-headless golang-go
+  # matching oracles (docs/accuracy.md): dpkg's comparison in Python, govulncheck
+  # with Debian's Go library sources to build an unstripped fixture binary offline
+  python3-apt govulncheck golang-golang-x-text-dev golang-golang-x-net-dev
+  golang-golang-x-crypto-dev
   # real components the tests run
   skopeo umoci docker-registry postgresql sqlite3 iproute2 nftables
   # archive and data tools used by tests and benchmarks

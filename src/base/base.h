@@ -362,4 +362,36 @@ enum ks_code ks_json_dump(const json_t *v, bool pretty, struct ks_buf *buf, stru
 /* Route jansson's allocations through ks_malloc/ks_free (done once at startup). */
 void ks_json_use_ks_alloc(void);
 
+/* ------------------------------------------------------------------------ */
+/* TOML 1.0 (toml.c) and YAML (yaml.c, libyaml) into jansson trees, so       */
+/* lockfiles in those formats are read like JSON ones.                       */
+
+#define KS_TOML_MAX_DEPTH 128
+
+/*
+ * Parse a TOML document strictly (invalid UTF-8, duplicate keys, tables
+ * defined twice, bad escapes and numbers are errors naming
+ * source:line:column) into a new object the caller json_decref()s. Integers
+ * become json integers, floats reals (inf/nan strings), date-times their
+ * text. Nesting over KS_TOML_MAX_DEPTH is KS_ETOOBIG. Thread-safe.
+ */
+enum ks_code ks_toml_parse(const void *data, size_t len, const char *source, json_t **out,
+                           struct ks_err *err);
+
+/* Limits for YAML documents (aliases are the billion-laughs vector). */
+#define KS_YAML_MAX_DEPTH 256
+#define KS_YAML_MAX_NODES 5000000 /* nodes built per document, aliases expanded */
+
+/*
+ * Parse YAML into json trees: mappings become objects (keys as their scalar
+ * text; a duplicate key is an error), sequences arrays, and every scalar a
+ * string (plain `null`/`~` become json null; no other implicit typing, so a
+ * version 1.10 stays "1.10"). Anchors and aliases are resolved, with every
+ * expanded node counted against KS_YAML_MAX_NODES. *out is an array with
+ * one element per document (an empty document is null). Errors name
+ * source:line:column. Thread-safe.
+ */
+enum ks_code ks_yaml_parse(const void *data, size_t len, const char *source, json_t **out,
+                           struct ks_err *err);
+
 #endif

@@ -71,5 +71,6 @@ int ks_cmd_cvss(int argc, char **argv);
 int ks_cmd_version(int argc, char **argv);
 int ks_cmd_db(int argc, char **argv);
 int ks_cmd_sbom(int argc, char **argv);
+int ks_cmd_scan(int argc, char **argv);
 
 #endif

@@ -65,7 +65,8 @@ usage_update(FILE *out)
 {
     fprintf(out,
             "usage: kensa db update [--db PATH] [--mirror URL|DIR] [--source NAME]...\n"
-            "                       [--config FILE] [--force] [--no-progress] [--format table|json]\n\n"
+            "                       [--config FILE] [--force] [--no-progress]\n"
+            "                       [--format table|json]\n\n"
             "Fetch the feeds and build a new DB beside the old one; it replaces the old one\n"
             "only when complete. Default sources are the public ones (OSV bucket, NVD CVE 2.0\n"
             "yearly feeds plus NVD API increments, FIRST EPSS, CISA KEV), or the mirror named\n"
@@ -77,8 +78,10 @@ usage_update(FILE *out)
             "options:\n"
             "  --db PATH         the DB file\n"
             "  --mirror URL|DIR  fetch from this mirror instead of the public sources\n"
-            "  --source NAME     only this source (osv, osv:Go, nvd, nvd:2024, epss, kev); repeatable\n"
-            "  --config FILE     source URLs and timeouts (default $XDG_CONFIG_HOME/kensa/vulndb.conf)\n"
+            "  --source NAME     only this source (osv, osv:Go, nvd, nvd:2024, nvd:api, epss,\n"
+            "                    kev); repeatable\n"
+            "  --config FILE     source URLs and timeouts\n"
+            "                    (default $XDG_CONFIG_HOME/kensa/vulndb.conf)\n"
             "  --force           download and re-import even unchanged sources\n"
             "  --no-progress     no progress bar (it is drawn only when stderr is a terminal)\n"
             "  --format FORMAT   table (default) or json\n");
@@ -133,6 +136,13 @@ db_path(const char *opt, struct ks_buf *out)
     if (ks_vulndb_default_path(out, &err) != KS_OK)
         return cli_fail(&err);
     return KS_EXIT_OK;
+}
+
+/* A JSON string, or null for NULL. */
+static json_t *
+jstr_or_null(const char *s)
+{
+    return s != NULL ? json_string(s) : json_null();
 }
 
 static bool
@@ -205,7 +215,7 @@ print_summary(const char *cmd, const char *path, const struct ks_vulndb_summary 
             json_t *o = counts_json(r->counts);
 
             json_object_set_new(o, "source", json_string(r->name));
-            json_object_set_new(o, "location", r->location ? json_string(r->location) : json_null());
+            json_object_set_new(o, "location", jstr_or_null(r->location));
             json_object_set_new(o, "state", json_string(r->state));
             json_object_set_new(o, "records", json_integer((json_int_t)r->records));
             json_object_set_new(o, "malformed", json_integer((json_int_t)r->malformed));
@@ -222,7 +232,7 @@ print_summary(const char *cmd, const char *path, const struct ks_vulndb_summary 
         json_object_set_new(doc, "fromScratch", json_boolean(s->from_scratch));
         json_object_set_new(doc, "seq", json_integer((json_int_t)s->seq));
         json_object_set_new(doc, "contentHash",
-                            s->content_hash ? json_string(s->content_hash) : json_null());
+                            jstr_or_null(s->content_hash));
         json_object_set_new(doc, "advisories", json_integer((json_int_t)s->advisories_total));
         json_object_set_new(doc, "malformed", json_integer((json_int_t)s->malformed));
         json_object_set_new(doc, "sources", srcs);
@@ -262,7 +272,8 @@ print_summary(const char *cmd, const char *path, const struct ks_vulndb_summary 
             const uint64_t *c = s->ecosystems[i].counts;
 
             printf("%-28s %8llu %8llu %9llu %8llu\n", s->ecosystems[i].ecosystem,
-                   (unsigned long long)c[KS_CHANGE_ADDED], (unsigned long long)c[KS_CHANGE_MODIFIED],
+                   (unsigned long long)c[KS_CHANGE_ADDED],
+                   (unsigned long long)c[KS_CHANGE_MODIFIED],
                    (unsigned long long)c[KS_CHANGE_WITHDRAWN],
                    (unsigned long long)c[KS_CHANGE_REMOVED]);
         }
@@ -271,7 +282,8 @@ print_summary(const char *cmd, const char *path, const struct ks_vulndb_summary 
         const uint64_t *c = k == 0 ? s->nvd_counts : s->kev_counts;
 
         if (c[0] + c[1] + c[2] + c[3] > 0)
-            printf("%s: %llu added, %llu modified, %llu removed\n", k == 0 ? "NVD CVEs" : "KEV entries",
+            printf("%s: %llu added, %llu modified, %llu removed\n",
+                   k == 0 ? "NVD CVEs" : "KEV entries",
                    (unsigned long long)c[KS_CHANGE_ADDED],
                    (unsigned long long)c[KS_CHANGE_MODIFIED],
                    (unsigned long long)c[KS_CHANGE_REMOVED]);
@@ -548,17 +560,17 @@ cmd_status(int argc, char **argv, const char *db_opt)
             time_str(s->changed_at, ch);
             json_object_set_new(o, "name", json_string(s->name));
             json_object_set_new(o, "kind", json_string(s->kind));
-            json_object_set_new(o, "location", s->location ? json_string(s->location) : json_null());
+            json_object_set_new(o, "location", jstr_or_null(s->location));
             json_object_set_new(o, "records", json_integer((json_int_t)s->records));
             json_object_set_new(o, "malformed", json_integer((json_int_t)s->malformed));
             json_object_set_new(o, "checkedAt", json_string(ct));
             json_object_set_new(o, "changedAt", json_string(ch));
             json_object_set_new(o, "ageSeconds", json_integer((json_int_t)(now - s->checked_at)));
-            json_object_set_new(o, "etag", s->etag ? json_string(s->etag) : json_null());
+            json_object_set_new(o, "etag", jstr_or_null(s->etag));
             json_object_set_new(o, "lastModified",
-                                s->last_modified ? json_string(s->last_modified) : json_null());
-            json_object_set_new(o, "dataTime", s->data_time ? json_string(s->data_time) : json_null());
-            json_object_set_new(o, "digest", s->digest ? json_string(s->digest) : json_null());
+                                jstr_or_null(s->last_modified));
+            json_object_set_new(o, "dataTime", jstr_or_null(s->data_time));
+            json_object_set_new(o, "digest", jstr_or_null(s->digest));
             json_array_append_new(srcs, o);
         }
         time_str(st.built_at, t);
@@ -568,9 +580,9 @@ cmd_status(int argc, char **argv, const char *db_opt)
         json_object_set_new(doc, "seq", json_integer((json_int_t)st.seq));
         json_object_set_new(doc, "lineage", json_string(st.lineage ? st.lineage : ""));
         json_object_set_new(doc, "contentHash",
-                            st.content_hash ? json_string(st.content_hash) : json_null());
+                            jstr_or_null(st.content_hash));
         json_object_set_new(doc, "kensaVersion",
-                            st.kensa_version ? json_string(st.kensa_version) : json_null());
+                            jstr_or_null(st.kensa_version));
         json_object_set_new(doc, "ageSeconds", age >= 0 ? json_integer(age) : json_null());
         json_object_set_new(doc, "oldestSource", oldest ? json_string(oldest) : json_null());
         json_object_set_new(doc, "counts",
@@ -876,7 +888,7 @@ cmd_query(int argc, char **argv, const char *db_opt)
         json_object_set_new(o, "aliases", strs_json(adv.aliases, adv.n_aliases));
         if (adv.n_upstream > 0)
             json_object_set_new(o, "upstream", strs_json(adv.upstream, adv.n_upstream));
-        json_object_set_new(o, "summary", adv.summary ? json_string(adv.summary) : json_null());
+        json_object_set_new(o, "summary", jstr_or_null(adv.summary));
         if (adv.details != NULL)
             json_object_set_new(o, "details", json_string(adv.details));
         sev = json_array();
@@ -944,7 +956,7 @@ cmd_query(int argc, char **argv, const char *db_opt)
                                                : json_null());
         if (adv.published != NULL)
             json_object_set_new(o, "published", json_string(adv.published));
-        json_object_set_new(o, "source", adv.source ? json_string(adv.source) : json_null());
+        json_object_set_new(o, "source", jstr_or_null(adv.source));
         json_array_append_new(out_list, o);
     }
     if (fmt == FMT_JSON) {

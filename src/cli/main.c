@@ -18,6 +18,7 @@ static const struct ks_cmd commands[] = {
     {"version", ks_cmd_version, "compare versions per ecosystem; evaluate OSV affected[]"},
     {"db", ks_cmd_db, "vulnerability DB: import, update, status, query"},
     {"sbom", ks_cmd_sbom, "inventory a target and write an SBOM (JSON, CycloneDX, SPDX)"},
+    {"scan", ks_cmd_scan, "scan a host, image, function, repository or SBOM for vulnerabilities"},
     {NULL, NULL, NULL},
 };
 

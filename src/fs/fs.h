@@ -194,6 +194,13 @@ struct ks_fs_file *ks_fs_file_mem(const void *data, size_t len, const char *name
 /* Read up to n bytes; *got is 0 at the end of the file. */
 enum ks_code ks_fs_file_read(struct ks_fs_file *f, void *buf, size_t n, size_t *got,
                              struct ks_err *err);
+/*
+ * Move to the absolute offset off (random access for binaries: ELF section
+ * headers sit at the end). Directory and in-memory files seek directly;
+ * other streams move forward by reading and refuse to go back
+ * (KS_EUNSUPPORTED). Seeking past the end leaves the next read empty.
+ */
+enum ks_code ks_fs_file_seek(struct ks_fs_file *f, uint64_t off, struct ks_err *err);
 /* Size as the source declares it (0 when unknown). */
 uint64_t ks_fs_file_size(const struct ks_fs_file *f);
 const char *ks_fs_file_name(const struct ks_fs_file *f);

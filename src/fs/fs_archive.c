@@ -234,7 +234,8 @@ stream_close(struct ks_fs_file *f)
     f->impl = NULL;
 }
 
-static const struct ks_fs_file_ops stream_ops = {stream_read, stream_close};
+/* forward-only: ks_fs_file_seek reads ahead, and refuses to go back */
+static const struct ks_fs_file_ops stream_ops = {stream_read, stream_close, NULL};
 
 /* Advance a fresh reader to the entry with the given ordinal. */
 static enum ks_code

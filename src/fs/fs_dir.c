@@ -317,7 +317,15 @@ fd_close(struct ks_fs_file *f)
     f->fd = -1;
 }
 
-static const struct ks_fs_file_ops fd_ops = {fd_read, fd_close};
+static enum ks_code
+fd_seek(struct ks_fs_file *f, uint64_t off, struct ks_err *err)
+{
+    if (off > (uint64_t)INT64_MAX || lseek(f->fd, (off_t)off, SEEK_SET) < 0)
+        return ks_err_set(err, KS_EIO, "cannot seek in '%s': %s", f->name, strerror(errno));
+    return KS_OK;
+}
+
+static const struct ks_fs_file_ops fd_ops = {fd_read, fd_close, fd_seek};
 
 static enum ks_code
 dir_open(struct ks_fs *fs, const char *path, struct ks_fs_file **out, struct ks_err *err)

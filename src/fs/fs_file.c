@@ -48,7 +48,15 @@ mem_close(struct ks_fs_file *f)
     (void)f;
 }
 
-static const struct ks_fs_file_ops mem_ops = {mem_read, mem_close};
+static enum ks_code
+mem_seek(struct ks_fs_file *f, uint64_t off, struct ks_err *err)
+{
+    (void)err;
+    f->pos = off > f->len ? f->len : (size_t)off;
+    return KS_OK;
+}
+
+static const struct ks_fs_file_ops mem_ops = {mem_read, mem_close, mem_seek};
 
 struct ks_fs_file *
 fs_file_mem(const void *data, size_t len, const char *name)
@@ -71,10 +79,41 @@ ks_fs_file_mem(const void *data, size_t len, const char *name)
 enum ks_code
 ks_fs_file_read(struct ks_fs_file *f, void *buf, size_t n, size_t *got, struct ks_err *err)
 {
+    enum ks_code rc;
+
     *got = 0;
     if (n == 0)
         return KS_OK;
-    return f->ops->read(f, buf, n, got, err);
+    rc = f->ops->read(f, buf, n, got, err);
+    if (rc == KS_OK)
+        f->read_pos += *got;
+    return rc;
+}
+
+enum ks_code
+ks_fs_file_seek(struct ks_fs_file *f, uint64_t off, struct ks_err *err)
+{
+    char skip[16384];
+    enum ks_code rc;
+
+    if (f->ops->seek != NULL) {
+        if ((rc = f->ops->seek(f, off, err)) == KS_OK)
+            f->read_pos = off;
+        return rc;
+    }
+    if (off < f->read_pos)
+        return ks_err_set(err, KS_EUNSUPPORTED, "'%s': cannot seek backwards in a stream",
+                          f->name);
+    while (f->read_pos < off) {
+        size_t got = 0;
+
+        if ((rc = ks_fs_file_read(f, skip, (size_t)KS_MIN(off - f->read_pos, sizeof(skip)),
+                                  &got, err)) != KS_OK)
+            return rc;
+        if (got == 0)
+            break; /* past the end: the next read is empty */
+    }
+    return KS_OK;
 }
 
 uint64_t

@@ -434,7 +434,15 @@ owned_close(struct ks_fs_file *f)
     f->impl = NULL;
 }
 
-static const struct ks_fs_file_ops owned_ops = {owned_read, owned_close};
+static enum ks_code
+owned_seek(struct ks_fs_file *f, uint64_t off, struct ks_err *err)
+{
+    (void)err;
+    f->pos = off > f->len ? f->len : (size_t)off;
+    return KS_OK;
+}
+
+static const struct ks_fs_file_ops owned_ops = {owned_read, owned_close, owned_seek};
 
 static enum ks_code
 image_open(struct ks_fs *fs, const char *path, struct ks_fs_file **out, struct ks_err *err)

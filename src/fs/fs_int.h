@@ -35,6 +35,8 @@ struct ks_fs_file_ops {
     enum ks_code (*read)(struct ks_fs_file *f, void *buf, size_t n, size_t *got,
                          struct ks_err *err);
     void (*close)(struct ks_fs_file *f); /* release impl (not the struct) */
+    /* Optional: move to an absolute offset. NULL: forward-only (emulated by reading). */
+    enum ks_code (*seek)(struct ks_fs_file *f, uint64_t off, struct ks_err *err);
 };
 
 struct ks_fs_file {
@@ -45,6 +47,7 @@ struct ks_fs_file {
     int fd;           /* directory backend */
     const char *data; /* memory-backed */
     size_t len, pos;
+    uint64_t read_pos; /* bytes consumed so far, for forward-only seeks */
 };
 
 /* A heap handle with name copied; ops set by the caller. NULL on OOM. */

@@ -268,7 +268,8 @@ kensa_fact(struct rd *r, struct ks_pkg *p, const char *key, const char *value)
         } flags[] = {{"os", KS_PKG_OS},           {"direct", KS_PKG_DIRECT},
                      {"indirect", KS_PKG_INDIRECT}, {"dev", KS_PKG_DEV},
                      {"optional", KS_PKG_OPTIONAL}, {"kernel", KS_PKG_KERNEL},
-                     {"running-kernel", KS_PKG_RUNNING_KERNEL}};
+                     {"running-kernel", KS_PKG_RUNNING_KERNEL},
+                     {"unresolved", KS_PKG_UNRESOLVED}};
 
         for (size_t i = 0; i < KS_ARRAY_LEN(flags); i++)
             if (strcmp(v, flags[i].name) == 0)

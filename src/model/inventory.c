@@ -487,6 +487,39 @@ out:
     return rc;
 }
 
+/*
+ * The OS package owning every file p was read from ("outer.jar!inner.jar"
+ * paths count by their outermost file), or NULL when any copy is not
+ * owned: such a copy is the language ecosystem's to match.
+ */
+static const struct ks_pkg *
+path_owner(const struct ks_inventory *inv, const struct ks_pkg *p)
+{
+    const struct ks_pkg *owner = NULL;
+
+    for (size_t j = 0; j < p->n_paths; j++) {
+        const char *path = p->paths[j], *bang = strchr(path, '!');
+        const struct ks_pkg *o;
+
+        if (bang != NULL) {
+            char outer[4096];
+
+            if ((size_t)(bang - path) >= sizeof(outer))
+                return NULL;
+            memcpy(outer, path, (size_t)(bang - path));
+            outer[bang - path] = '\0';
+            o = ks_inventory_owner(inv, outer);
+        } else {
+            o = ks_inventory_owner(inv, path);
+        }
+        if (o == NULL)
+            return NULL;
+        if (owner == NULL)
+            owner = o;
+    }
+    return owner;
+}
+
 enum ks_code
 ks_inventory_finish(struct ks_inventory *inv, struct ks_err *err)
 {
@@ -501,10 +534,9 @@ ks_inventory_finish(struct ks_inventory *inv, struct ks_err *err)
             /* Keep the first-found path first; sort the others. */
             qsort(p->paths + 1, p->n_paths - 1, sizeof(*p->paths), cmp_str_ptr);
         }
-        if (!ks_pkg_is_os(p) && p->owner == NULL) {
-            for (size_t j = 0; j < p->n_paths && p->owner == NULL; j++)
-                p->owner = ks_inventory_owner(inv, p->paths[j]);
-        }
+        /* (an inventory read back from an SBOM has owners but no file lists) */
+        if (!ks_pkg_is_os(p) && ks_map_len(inv->owners) > 0)
+            p->owner = path_owner(inv, p);
     }
     if (inv->n_pkgs > 1)
         qsort(inv->pkgs, inv->n_pkgs, sizeof(*inv->pkgs), cmp_pkg);

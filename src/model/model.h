@@ -136,6 +136,10 @@ enum ks_pkg_flags {
     KS_PKG_OS = 1 << 4,             /* read from a distribution's package database */
     KS_PKG_KERNEL = 1 << 5,         /* a kernel image package */
     KS_PKG_RUNNING_KERNEL = 1 << 6, /* ... the one the live host is running */
+    /* A requirement with no exact version (requirements.txt `flask>=2`):  */
+    /* version is "" and meta "constraint" holds what the file asked for.  */
+    /* Never matched as if installed; the matcher reports it as unknown.   */
+    KS_PKG_UNRESOLVED = 1 << 7,
 };
 
 struct ks_pkg {
@@ -159,8 +163,10 @@ struct ks_pkg {
     const char *maintainer; /* dpkg Maintainer, apk m: */
     const char *extractor;  /* "dpkg" */
     unsigned flags;         /* enum ks_pkg_flags */
-    /* The OS package whose file list owns `path` (a distro-shipped language */
-    /* package: matched through the OS package only). Set by finalisation. */
+    /* The OS package whose file list owns every one of `paths` (a distro-   */
+    /* shipped language package: matched through the OS package only); NULL */
+    /* when any copy is not owned. "outer.jar!inner.jar" paths count by the  */
+    /* outer file. Set by ks_inventory_finish.                               */
     const struct ks_pkg *owner;
     size_t n_files;      /* files the package owns (OS packages with file lists) */
     struct ks_kvs meta;  /* extra facts: "modularitylabel", "status", ... */

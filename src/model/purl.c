@@ -222,6 +222,11 @@ decode_segments(struct ks_arena *a, struct ks_str s, bool is_subpath, bool *bad)
         d = decode(a, seg, bad);
         if (d == NULL)
             goto out;
+        if (strchr(d, '/') != NULL) {
+            /* The spec forbids '/' inside a segment: it could not be written back. */
+            *bad = true;
+            goto out;
+        }
         if (b.len > 0)
             ks_buf_putc(&b, '/');
         ks_buf_appends(&b, d);
@@ -362,7 +367,8 @@ ks_purl_parse(struct ks_str s, struct ks_arena *a, struct ks_purl *out, struct k
     return KS_OK;
 fail:
     if (bad)
-        return ks_err_set(err, KS_EPARSE, "purl: bad percent-escape in '%.*s'",
+        return ks_err_set(err, KS_EPARSE,
+                          "purl: bad percent-escape (or an encoded '/' in a segment) in '%.*s'",
                           (int)KS_MIN(s.len, 200), s.ptr);
 oom:
     return ks_err_set(err, KS_ENOMEM, "purl: out of memory");

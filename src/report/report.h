@@ -38,4 +38,31 @@ enum ks_code ks_report_cyclonedx(const struct ks_inventory *inv, struct ks_buf *
                                  struct ks_err *err);
 enum ks_code ks_report_spdx(const struct ks_inventory *inv, struct ks_buf *out, struct ks_err *err);
 
+/* ------------------------------------------------------------------------ */
+/* Findings: the scan document ({"findings", "summary", "target", "db"},     */
+/* see src/scan/scan.h) written in the format a user's tools expect.         */
+
+enum ks_findings_format {
+    KS_FINDINGS_TABLE = 0, /* human: grouped by severity, colour on a TTY */
+    KS_FINDINGS_JSON,      /* the scan document itself (Inspector2 Finding field names) */
+    KS_FINDINGS_FORMAT_COUNT
+};
+
+/* "table", "json", ... */
+const char *ks_findings_format_name(enum ks_findings_format f);
+/* Inverse of ks_findings_format_name; KS_EINVAL listing the valid names. */
+enum ks_code ks_findings_format_parse(const char *s, enum ks_findings_format *out,
+                                      struct ks_err *err);
+
+struct ks_report_opts {
+    bool color;       /* ANSI colours (table) */
+    bool quiet;       /* table: no summary lines, findings only */
+    const char *tool; /* "kensa 0.1.0" for tool metadata */
+};
+
+/* Write the scan document doc in format f, appending to out. */
+enum ks_code ks_report_findings(const json_t *doc, enum ks_findings_format f,
+                                const struct ks_report_opts *opts, struct ks_buf *out,
+                                struct ks_err *err);
+
 #endif

@@ -164,7 +164,7 @@ report_flags_json(unsigned flags)
     } names[] = {
         {KS_PKG_OS, "os"},         {KS_PKG_DIRECT, "direct"},     {KS_PKG_INDIRECT, "indirect"},
         {KS_PKG_DEV, "dev"},       {KS_PKG_OPTIONAL, "optional"}, {KS_PKG_KERNEL, "kernel"},
-        {KS_PKG_RUNNING_KERNEL, "running-kernel"},
+        {KS_PKG_RUNNING_KERNEL, "running-kernel"}, {KS_PKG_UNRESOLVED, "unresolved"},
     };
     json_t *a = json_array();
 

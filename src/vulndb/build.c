@@ -41,6 +41,12 @@ struct src_state {
 struct old_source {
     char *name, *label, *digest, *etag, *last_modified, *location;
     time_t checked_at;
+    uint64_t records;
+};
+
+/* A source found unchanged: written into sources only if a new file is written. */
+struct pending_check {
+    char *name, *location, *etag, *last_modified;
 };
 
 struct result {
@@ -132,6 +138,10 @@ struct ks_vdb_build {
     struct ks_map *ecos;   /* family -> struct eco_count* */
     uint64_t nvd_counts[KS_CHANGE_COUNT], kev_counts[KS_CHANGE_COUNT];
     struct ks_vec old;     /* struct old_source */
+    struct ks_vec checks;  /* struct pending_check */
+    bool have_old;         /* a usable old DB exists (copy it when writing) */
+    char *old_content_hash;
+    uint64_t old_advisories;
     struct ks_buf json, blob, zdoc;
     ZSTD_CCtx *zc;
     struct ks_sha256_stream sha; /* reused for record hashes */
@@ -306,6 +316,19 @@ open_rw(struct ks_vdb_build *b, struct ks_err *err)
                        err);
 }
 
+static bool
+is_kensa_db(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    bool ok = false;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        ok = sqlite3_column_int(st, 0) == KS_VDB_APPLICATION_ID;
+    sqlite3_finalize(st);
+    return ok;
+}
+
 /* The copy is a Kensa DB of our schema version? */
 static bool
 schema_ok(sqlite3 *db)
@@ -354,13 +377,13 @@ create_schema(struct ks_vdb_build *b, struct ks_err *err)
 }
 
 static enum ks_code
-load_old_sources(struct ks_vdb_build *b, struct ks_err *err)
+load_old_sources(struct ks_vdb_build *b, sqlite3 *db, struct ks_err *err)
 {
     sqlite3_stmt *st = NULL;
     int s;
 
-    if (ks_vdb_prepare(b->db, "SELECT name, label, digest, etag, last_modified, location, "
-                              "checked_at FROM sources", &st, err) != KS_OK)
+    if (ks_vdb_prepare(db, "SELECT name, label, digest, etag, last_modified, location, "
+                           "checked_at, records FROM sources", &st, err) != KS_OK)
         return err->code;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         struct old_source *o = ks_vec_push(&b->old);
@@ -381,9 +404,10 @@ load_old_sources(struct ks_vdb_build *b, struct ks_err *err)
         COL(5, location)
 #undef COL
         o->checked_at = (time_t)sqlite3_column_int64(st, 6);
+        o->records = (uint64_t)sqlite3_column_int64(st, 7);
     }
     sqlite3_finalize(st);
-    return s == SQLITE_DONE ? KS_OK : ks_vdb_sqlerr(b->db, err, "sources");
+    return s == SQLITE_DONE ? KS_OK : ks_vdb_sqlerr(db, err, "sources");
 }
 
 static uint64_t
@@ -413,6 +437,96 @@ table_empty(sqlite3 *db, const char *sql)
 
 static void sink_init(struct ks_vdb_build *b);
 
+/* The old DB, opened read-only: its sources, update number and NVD state. */
+static enum ks_code
+read_old(struct ks_vdb_build *b, struct ks_err *err)
+{
+    struct ks_buf uri = KS_BUF_INIT(8192);
+    struct ks_arena *a = ks_arena_new(4096);
+    sqlite3 *old = NULL;
+    enum ks_code rc = KS_OK;
+
+    ks_buf_appends(&uri, "file:");
+    for (const char *p = b->db_path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            ks_buf_appendf(&uri, "%%%02X", (unsigned char)*p);
+        else
+            ks_buf_putc(&uri, *p);
+    }
+    ks_buf_appends(&uri, "?immutable=1");
+    if (a == NULL || ks_buf_err(&uri) != KS_OK) {
+        rc = oom(err);
+        goto out;
+    }
+    /* Replace only a Kensa DB (of another schema version: rebuilt); never */
+    /* a file that is something else, which a wrong --db would destroy.    */
+    if (sqlite3_open_v2(uri.data, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) !=
+            SQLITE_OK ||
+        !is_kensa_db(old)) {
+        rc = ks_err_set(err, KS_EDB,
+                        "vulndb: '%s' exists and is not a Kensa vulnerability DB; remove it or "
+                        "choose another --db",
+                        b->db_path);
+        goto out;
+    }
+    if (!schema_ok(old)) {
+        ks_log(KS_LOG_WARN, "vulndb",
+               "'%s' is a Kensa DB of another schema version: building a new one", b->db_path);
+        goto out;
+    }
+    if ((rc = load_old_sources(b, old, err)) != KS_OK)
+        goto out;
+    b->have_old = true;
+    b->seq = meta_u64(old, "seq") + 1;
+    b->nvd_initial = table_empty(old, "SELECT 1 FROM nvd LIMIT 1");
+    {
+        sqlite3_stmt *st = NULL;
+
+        if (sqlite3_prepare_v2(old, "SELECT count(*) FROM advisories", -1, &st, NULL) ==
+                SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            b->old_advisories = (uint64_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    {
+        const char *h = ks_vdb_meta_get(old, "content_hash", a);
+
+        b->old_content_hash = h ? ks_strdup(h) : NULL;
+    }
+out:
+    sqlite3_close(old);
+    ks_arena_free(a);
+    ks_buf_release(&uri);
+    return rc;
+}
+
+/* The writable copy, made on first need. */
+static enum ks_code
+ensure_db(struct ks_vdb_build *b, struct ks_err *err)
+{
+    enum ks_code rc;
+
+    if (b->db != NULL)
+        return KS_OK;
+    if (b->have_old) {
+        if ((rc = copy_file(b->db_path, b->tmp_path, err)) != KS_OK ||
+            (rc = open_rw(b, err)) != KS_OK)
+            return rc;
+    } else if ((rc = open_rw(b, err)) != KS_OK || (rc = create_schema(b, err)) != KS_OK) {
+        return rc;
+    }
+    if ((rc = ks_vdb_exec(b->db,
+                          "CREATE TEMP TABLE seen_adv(adv INTEGER PRIMARY KEY);"
+                          "CREATE TEMP TABLE seen_cve(cve TEXT PRIMARY KEY) WITHOUT ROWID;"
+                          "BEGIN;",
+                          err)) != KS_OK)
+        return rc;
+    for (int i = 0; i < ST_COUNT; i++)
+        if ((rc = ks_vdb_prepare(b->db, stmt_sql[i], &b->st[i], err)) != KS_OK)
+            return rc;
+    return KS_OK;
+}
+
 enum ks_code
 ks_vdb_build_begin(const char *db_path, const char *command, bool force,
                    struct ks_vdb_build **out, struct ks_err *err)
@@ -428,6 +542,7 @@ ks_vdb_build_begin(const char *db_path, const char *command, bool force,
     b->force = force;
     ks_vec_init(&b->results, sizeof(struct result));
     ks_vec_init(&b->old, sizeof(struct old_source));
+    ks_vec_init(&b->checks, sizeof(struct pending_check));
     ks_buf_init(&b->json, KS_VDB_MAX_RECORD * 2);
     ks_buf_init(&b->blob, KS_VDB_MAX_RECORD);
     ks_buf_init(&b->zdoc, KS_VDB_MAX_RECORD * 2);
@@ -448,7 +563,8 @@ ks_vdb_build_begin(const char *db_path, const char *command, bool force,
     b->base = ks_strdup(slash ? slash + 1 : db_path);
     b->lock_path = dupf("%s.lock", db_path);
     b->tmp_path = dupf("%s.new-%ld", db_path, (long)getpid());
-    if (b->ecos == NULL || b->zc == NULL || b->sha.ctx == NULL || b->db_path == NULL || b->command == NULL || b->dir == NULL ||
+    if (b->ecos == NULL || b->zc == NULL || b->sha.ctx == NULL || b->db_path == NULL ||
+        b->command == NULL || b->dir == NULL ||
         b->base == NULL || b->lock_path == NULL || b->tmp_path == NULL) {
         rc = oom(err);
         goto fail;
@@ -472,37 +588,15 @@ ks_vdb_build_begin(const char *db_path, const char *command, bool force,
         goto fail;
     }
     remove_leftovers(b);
-    if (ks_path_exists(db_path)) {
-        if ((rc = copy_file(db_path, b->tmp_path, err)) != KS_OK ||
-            (rc = open_rw(b, err)) != KS_OK)
-            goto fail;
-        if (!schema_ok(b->db)) {
-            ks_log(KS_LOG_WARN, "vulndb",
-                   "'%s' is not a Kensa DB of schema version %d: building a new one", db_path,
-                   KS_VULNDB_SCHEMA_VERSION);
-            sqlite3_close(b->db);
-            b->db = NULL;
-            unlink(b->tmp_path);
-        }
-    }
-    if (b->db == NULL) {
+    /* Read what the old DB says now; copy it only when something is written, */
+    /* so an import of unchanged data costs its digests and nothing more.     */
+    if (ks_path_exists(db_path) && (rc = read_old(b, err)) != KS_OK)
+        goto fail;
+    if (!b->have_old) {
         b->from_scratch = true;
-        if ((rc = open_rw(b, err)) != KS_OK || (rc = create_schema(b, err)) != KS_OK)
-            goto fail;
+        b->seq = 1;
+        b->nvd_initial = true;
     }
-    if ((rc = ks_vdb_exec(b->db,
-                          "CREATE TEMP TABLE seen_adv(adv INTEGER PRIMARY KEY);"
-                          "CREATE TEMP TABLE seen_cve(cve TEXT PRIMARY KEY) WITHOUT ROWID;"
-                          "BEGIN;",
-                          err)) != KS_OK)
-        goto fail;
-    for (int i = 0; i < ST_COUNT; i++)
-        if ((rc = ks_vdb_prepare(b->db, stmt_sql[i], &b->st[i], err)) != KS_OK)
-            goto fail;
-    if ((rc = load_old_sources(b, err)) != KS_OK)
-        goto fail;
-    b->seq = meta_u64(b->db, "seq") + 1;
-    b->nvd_initial = table_empty(b->db, "SELECT 1 FROM nvd LIMIT 1");
     sink_init(b);
     *out = b;
     return KS_OK;
@@ -1309,7 +1403,8 @@ drop_unseen_kev(struct ks_vdb_build *b, struct src_state *s, struct ks_err *err)
     enum ks_code rc = KS_OK;
     int step;
 
-    if (ks_vdb_prepare(b->db, "SELECT cve FROM kev WHERE cve NOT IN (SELECT cve FROM temp.seen_cve)",
+    if (ks_vdb_prepare(b->db,
+                       "SELECT cve FROM kev WHERE cve NOT IN (SELECT cve FROM temp.seen_cve)",
                        &q, err) != KS_OK)
         return err->code;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1402,8 +1497,12 @@ enum ks_code
 ks_vdb_build_container_begin(struct ks_vdb_build *b, const char *label, const char *location,
                              const char *digest, struct ks_err *err)
 {
+    enum ks_code rc;
+
     (void)digest;
     container_clear(b);
+    if ((rc = ensure_db(b, err)) != KS_OK)
+        return rc;
     b->label = label ? ks_strdup(label) : NULL;
     b->location = location ? ks_strdup(location) : NULL;
     if ((label && b->label == NULL) || (location && b->location == NULL))
@@ -1635,36 +1734,54 @@ enum ks_code
 ks_vdb_build_unchanged(struct ks_vdb_build *b, const char *name, const char *location,
                        const char *state, struct ks_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int step;
+    struct pending_check *c = ks_vec_push(&b->checks);
+    struct src_state s = {0};
 
+    if (c == NULL)
+        return oom(err);
     /* Validators of a 200 whose body turned out identical are the new ones. */
+    c->name = ks_strdup(name);
+    c->location = location ? ks_strdup(location) : NULL;
+    c->etag = b->pending_etag ? ks_strdup(b->pending_etag) : NULL;
+    c->last_modified = b->pending_last_modified ? ks_strdup(b->pending_last_modified) : NULL;
+    if (c->name == NULL)
+        return oom(err);
+    for (size_t i = 0; i < b->old.len; i++) {
+        const struct old_source *o = ks_vec_at(&b->old, i);
+
+        if (strcmp(o->name, name) == 0)
+            s.records = o->records;
+    }
+    return push_result(b, name, location, state, &s, err);
+}
+
+/* Move the check time of every unchanged source (only when writing a file). */
+static enum ks_code
+apply_checks(struct ks_vdb_build *b, struct ks_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum ks_code rc = KS_OK;
+
+    if (b->checks.len == 0)
+        return KS_OK;
     if (ks_vdb_prepare(b->db,
                        "UPDATE sources SET checked_at = ?, location = coalesce(?, location), "
                        "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) "
                        "WHERE name = ?",
                        &st, err) != KS_OK)
         return err->code;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->now);
-    ks_vdb_bind_cstr(st, 2, location);
-    ks_vdb_bind_cstr(st, 3, b->pending_etag);
-    ks_vdb_bind_cstr(st, 4, b->pending_last_modified);
-    sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return ks_vdb_sqlerr(b->db, err, "sources");
-    struct src_state s = {0};
-    sqlite3_stmt *q = NULL;
+    for (size_t i = 0; rc == KS_OK && i < b->checks.len; i++) {
+        const struct pending_check *c = ks_vec_at(&b->checks, i);
 
-    if (sqlite3_prepare_v2(b->db, "SELECT records FROM sources WHERE name = ?", -1, &q, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW)
-            s.records = (uint64_t)sqlite3_column_int64(q, 0);
-        sqlite3_finalize(q);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)b->now);
+        ks_vdb_bind_cstr(st, 2, c->location);
+        ks_vdb_bind_cstr(st, 3, c->etag);
+        ks_vdb_bind_cstr(st, 4, c->last_modified);
+        sqlite3_bind_text(st, 5, c->name, -1, SQLITE_STATIC);
+        rc = step_done(b, st, "sources", err);
     }
-    return push_result(b, name, location, state, &s, err);
+    sqlite3_finalize(st);
+    return rc;
 }
 
 void
@@ -1691,9 +1808,11 @@ content_hash(struct ks_vdb_build *b, char hex[65], struct ks_err *err)
         return err->code;
     }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        ks_sha256_stream_update(&h, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        ks_sha256_stream_update(&h, sqlite3_column_text(st, 0),
+                                (size_t)sqlite3_column_bytes(st, 0));
         ks_sha256_stream_update(&h, " ", 1);
-        ks_sha256_stream_update(&h, sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+        ks_sha256_stream_update(&h, sqlite3_column_text(st, 1),
+                                (size_t)sqlite3_column_bytes(st, 1));
         ks_sha256_stream_update(&h, "\n", 1);
     }
     sqlite3_finalize(st);
@@ -1771,7 +1890,8 @@ fill_summary(struct ks_vdb_build *b, struct ks_arena *a, struct ks_vulndb_summar
     qsort(out->ecosystems, n, sizeof(*out->ecosystems), eco_cmp);
     memcpy(out->nvd_counts, b->nvd_counts, sizeof(out->nvd_counts));
     memcpy(out->kev_counts, b->kev_counts, sizeof(out->kev_counts));
-    out->advisories_total = (uint64_t)count_rows(b, "SELECT count(*) FROM advisories", -1);
+    out->advisories_total = b->db ? (uint64_t)count_rows(b, "SELECT count(*) FROM advisories", -1)
+                                  : b->old_advisories;
     return KS_OK;
 }
 
@@ -1804,16 +1924,15 @@ ks_vdb_build_commit(struct ks_vdb_build *b, bool always_write, struct ks_arena *
         /* Nothing changed: keep the old file (and its inode: readers see no change). */
         rc = fill_summary(b, arena, summary, NULL, err);
         if (rc == KS_OK) {
-            struct ks_arena *tmp = ks_arena_new(4096);
-
-            summary->content_hash =
-                tmp ? ks_arena_strdup(arena, ks_vdb_meta_get(b->db, "content_hash", tmp)) : NULL;
-            ks_arena_free(tmp);
+            summary->content_hash = ks_arena_strdup(arena, b->old_content_hash);
             summary->seq = b->seq - 1;
+            summary->from_scratch = false;
         }
         ks_vdb_build_abort(b);
         return rc;
     }
+    if ((rc = ensure_db(b, err)) != KS_OK || (rc = apply_checks(b, err)) != KS_OK)
+        goto fail;
     /* A first NVD load is one change row, not 200k: re-score everything. */
     if (b->nvd_initial && b->nvd_counts[KS_CHANGE_ADDED] > 0 &&
         (rc = add_change(b, KS_CHANGE_ADDED, "nvd", NULL, NULL, NULL, NULL, err)) != KS_OK)
@@ -1933,6 +2052,16 @@ ks_vdb_build_abort(struct ks_vdb_build *b)
         ks_free(o->location);
     }
     ks_vec_release(&b->old);
+    for (size_t i = 0; i < b->checks.len; i++) {
+        struct pending_check *c = ks_vec_at(&b->checks, i);
+
+        ks_free(c->name);
+        ks_free(c->location);
+        ks_free(c->etag);
+        ks_free(c->last_modified);
+    }
+    ks_vec_release(&b->checks);
+    ks_free(b->old_content_hash);
     if (b->ecos != NULL) {
         while (ks_map_next(b->ecos, &pos, &key, &val))
             ks_free(val);

@@ -440,6 +440,36 @@ decref_cb(void *p)
 }
 
 enum ks_code
+ks_vulndb_has_data(struct ks_vulndb *db, enum ks_eco eco, struct ks_str release, bool *out,
+                   struct ks_err *err)
+{
+    const struct ks_eco_info *info = ks_eco_info(eco);
+    sqlite3_stmt *st = NULL;
+    enum ks_code rc;
+    int step;
+
+    rc = ks_vdb_prepare(db->db,
+                        release.len > 0
+                            ? "SELECT 1 FROM affected WHERE eco = ?1 AND release = ?2 LIMIT 1"
+                            : "SELECT 1 FROM affected WHERE eco = ?1 LIMIT 1",
+                        &st, err);
+    if (rc != KS_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, info->name, -1, SQLITE_STATIC);
+    if (release.len > 0)
+        ks_vdb_bind_str(st, 2, release);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW || step == SQLITE_DONE) {
+        *out = step == SQLITE_ROW;
+        rc = KS_OK;
+    } else {
+        rc = ks_vdb_sqlerr(db->db, err, "has_data");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum ks_code
 ks_vulndb_get_advisory(struct ks_vulndb *db, struct ks_str id, struct ks_arena *arena,
                        struct ks_advisory *out, struct ks_err *err)
 {

@@ -232,7 +232,8 @@ entry_wanted(const char *name)
     if (n.len == 0 || n.ptr[n.len - 1] == '/')
         return false;
     /* macOS zip droppings and hidden files are never records. */
-    if (ks_str_has_prefix(n, "__MACOSX/") || n.ptr[0] == '.' || ks_vdb_memmem(n.ptr, n.len, "/.", 2))
+    if (ks_str_has_prefix(n, "__MACOSX/") || n.ptr[0] == '.' ||
+        ks_vdb_memmem(n.ptr, n.len, "/.", 2))
         return false;
     return true;
 }
@@ -823,6 +824,9 @@ ks_vdb_import_dir(struct ks_vdb_build *b, const char *path, struct ks_err *err)
                 goto out;
             }
             *slot = f;
+        } else if (ks_str_has_suffix(ks_str_c(f), "/ecosystems.txt")) {
+            /* the OSV bucket's list, read by mirror imports; nothing to import here */
+            ks_log(KS_LOG_DEBUG, "vulndb", "skipping '%s'", f);
         } else {
             ks_log(KS_LOG_WARN, "vulndb", "skipping '%s': not a recognised feed", f);
         }

@@ -243,7 +243,8 @@ ks_vdb_nvd_from_json(const json_t *cve, struct ks_arena *arena, struct ks_nvd_re
                     if (primary != (pass == 0))
                         continue;
                     if (data == NULL || ks_json_str(data, "vectorString") == NULL)
-                        return ks_err_set(err, KS_EPARSE, "metrics.%s[%zu]: no cvssData.vectorString",
+                        return ks_err_set(err, KS_EPARSE,
+                                          "metrics.%s[%zu]: no cvssData.vectorString",
                                           metric_keys[i].key, j);
                     o = &ms[k++];
                     o->version = ks_json_str(data, "version");

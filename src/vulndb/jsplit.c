@@ -105,7 +105,8 @@ scan_value(struct rdr *r, struct ks_buf *out, size_t max)
             if (out != NULL) {
                 ks_buf_append(out, r->buf + start, n);
                 if (ks_buf_err(out) != KS_OK)
-                    return ks_err_set(r->err, ks_buf_err(out), "%s: element at byte %llu is too large",
+                    return ks_err_set(r->err, ks_buf_err(out),
+                                      "%s: element at byte %llu is too large",
                                       r->in->name, (unsigned long long)where(r));
             }
             total += n;
@@ -142,7 +143,8 @@ scan_value(struct rdr *r, struct ks_buf *out, size_t max)
             } else {
                 /* Skip ahead to the next quote or backslash in one go. */
                 const char *q = memchr(r->buf + r->pos, '"', r->len - r->pos);
-                const char *bs = memchr(r->buf + r->pos, '\\', (q ? (size_t)(q - r->buf) : r->len) - r->pos);
+                size_t upto = q ? (size_t)(q - r->buf) : r->len;
+                const char *bs = memchr(r->buf + r->pos, '\\', upto - r->pos);
                 const char *stop = bs ? bs : q;
 
                 r->pos = stop ? (size_t)(stop - r->buf) : r->len;

@@ -255,6 +255,14 @@ enum ks_code ks_vulndb_find_by_package(struct ks_vulndb *db, enum ks_eco eco,
                                        struct ks_arena *arena, struct ks_vulndb_hits *out,
                                        struct ks_err *err);
 
+/*
+ * Does the DB hold any advisory for ecosystem family `eco` (and `release`,
+ * when non-empty)? The matcher uses it to report packages of an ecosystem or
+ * release without data ("Debian:13") as unmatched instead of clean.
+ */
+enum ks_code ks_vulndb_has_data(struct ks_vulndb *db, enum ks_eco eco, struct ks_str release,
+                                bool *out, struct ks_err *err);
+
 /* The advisory with this id (withdrawn ones too). KS_ENOTFOUND if none. */
 enum ks_code ks_vulndb_get_advisory(struct ks_vulndb *db, struct ks_str id,
                                     struct ks_arena *arena, struct ks_advisory *out,
@@ -447,7 +455,8 @@ struct ks_vulndb_update_opts {
  * integrity, JSON validity) before anything is swapped in. A failed
  * download, truncated body or corrupt archive fails the whole update and
  * leaves the old DB untouched. Ecosystems or NVD years a mirror lacks are
- * reported as "missing", not errors.
+ * reported as "missing", not errors. NVD API increments send $NVD_API_KEY
+ * when set (never logged). Not thread-safe (libcurl global init).
  */
 enum ks_code ks_vulndb_update(const char *db_path, const struct ks_vulndb_update_opts *opts,
                               struct ks_arena *arena, struct ks_vulndb_summary *out,

@@ -184,7 +184,8 @@ int ks_vdb_osv_sniff(struct ks_str head, const char *name);
 enum ks_code ks_vdb_osv_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink,
                                struct ks_err *err);
 void ks_vdb_osv_prepare(char *data, size_t len, const char *name, struct ks_vdb_prepared *out);
-enum ks_code ks_vdb_osv_put(struct ks_vdb_prepared *p, struct ks_vdb_sink *sink, struct ks_err *err);
+enum ks_code ks_vdb_osv_put(struct ks_vdb_prepared *p, struct ks_vdb_sink *sink,
+                            struct ks_err *err);
 void ks_vdb_osv_release(struct ks_vdb_prepared *p);
 int ks_vdb_osv_yaml_sniff(struct ks_str head, const char *name);
 enum ks_code ks_vdb_osv_yaml_import(struct ks_vdb_stream *in, struct ks_vdb_sink *sink,

@@ -109,8 +109,9 @@ ks_vdb_yaml_to_json(const char *data, size_t len, const char *source, json_t **o
         default:
             break;
         }
-        if (value == NULL && (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
-                              ev.type == YAML_MAPPING_START_EVENT)) {
+        if (value == NULL &&
+            (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
+             ev.type == YAML_MAPPING_START_EVENT)) {
             rc = ks_err_set(err, ev.type == YAML_SCALAR_EVENT ? KS_EPARSE : KS_ENOMEM,
                             "%s:%zu: %s", source, ev.start_mark.line + 1,
                             ev.type == YAML_SCALAR_EVENT ? "invalid UTF-8 or NUL in a scalar"

@@ -16,7 +16,7 @@ prefix that decides how each request is answered:
                  (startIndex honoured, two records per page)
 
 Usage: vulndb_server.py ROOT PORTFILE LOGFILE [API_RECORDS.json]
-Writes the chosen port to PORTFILE; logs "METHOD PATH STATUS INM" per request.
+Writes the chosen port to PORTFILE; logs "METHOD PATH STATUS INM APIKEY" per request.
 """
 import email.utils
 import hashlib
@@ -44,8 +44,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log(self, status):
         with open(LOGFILE, "a") as f:
-            f.write("%s %s %d %s\n" % (self.command, self.path, status,
-                                       self.headers.get("If-None-Match", "-")))
+            f.write("%s %s %d %s %s\n" % (self.command, self.path, status,
+                                          self.headers.get("If-None-Match", "-"),
+                                          self.headers.get("apiKey", "-")))
 
     def send_plain(self, status, body=b""):
         self.send_response(status)

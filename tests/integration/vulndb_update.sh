@@ -142,10 +142,13 @@ EOF
 check "config sources: first update (no increment yet)" jq_py "$T/a1.json" \
     "d['written'] and not any(s['source'] == 'nvd:api' for s in d['sources'])"
 : >"$T/server.log"
-"$KENSA" db update --db "$T/api.db" --config "$T/api.conf" --format json >"$T/a2.json" 2>&1
+NVD_API_KEY=test-key-123 "$KENSA" db update --db "$T/api.db" --config "$T/api.conf" --format json \
+    >"$T/a2.json" 2>"$T/a2.err"
 check "config sources: NVD API increment (2 pages, 3 records)" jq_py "$T/a2.json" \
     "sum(s['records'] for s in d['sources'] if s['source'] == 'nvd:api') == 3 and d['nvd']['added'] + d['nvd']['modified'] >= 2"
 check "API requests asked for the lastMod window" test "$(grep -c 'GET /ok/api?lastModStartDate=.*startIndex=' "$T/server.log")" -eq 2
+check "API requests carried NVD_API_KEY" test "$(grep -c 'GET /ok/api?.* test-key-123$' "$T/server.log")" -eq 2
+check "the key is never printed" test -z "$(grep -l test-key-123 "$T/a2.json" "$T/a2.err")"
 "$KENSA" db query --db "$T/api.db" --format json crates.io smallvec >/dev/null
 check "query on the configured DB" test $? -eq 0
 

@@ -78,6 +78,8 @@ test_purl_parse(void)
     CHECK_INT(ks_purl_parse(KS_STR("pkg:deb/debian/x@1%00"), a, &p, &err), KS_EPARSE);
     CHECK_INT(ks_purl_parse(KS_STR("pkg:1deb/x@1"), a, &p, &err), KS_EPARSE);
     CHECK_INT(ks_purl_parse(KS_STR("pkg:deb/x@1?a=1&a=2"), a, &p, &err), KS_EPARSE);
+    /* found by the fuzzer: an encoded '/' in a namespace segment cannot round-trip */
+    CHECK_INT(ks_purl_parse(KS_STR("pkg:gurcche/%2F/c16.h"), a, &p, &err), KS_EPARSE);
     ks_arena_free(a);
 }
 
@@ -224,7 +226,11 @@ test_inventory_merge_and_order(void)
     CHECK_STR(inv->pkgs[1]->name, "python3-six");
     CHECK_STR(inv->pkgs[2]->name, "zzz");
     CHECK_STR(inv->pkgs[3]->name, "six");
-    CHECK(inv->pkgs[3]->owner == inv->pkgs[1]);
+    /* one copy (requirements.txt) is not the distro's file: matched as PyPI */
+    CHECK(inv->pkgs[3]->owner == NULL);
+    CHECK_OK(ks_inventory_own(inv, "requirements.txt", inv->pkgs[1]));
+    CHECK_OK(ks_inventory_finish(inv, &err));
+    CHECK(inv->pkgs[3]->owner == inv->pkgs[1]); /* every copy owned: the distro's */
     CHECK_INT(inv->pkgs[0]->n_deps, 2);
     if (inv->pkgs[0]->n_deps == 2) {
         CHECK(inv->pkgs[0]->deps[0] == inv->pkgs[1]);

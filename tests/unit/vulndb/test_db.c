@@ -443,6 +443,16 @@ test_failures_keep_old(void)
     CHECK(import1("bad/bad.zip", a, &sum, &err) != KS_OK);
     CHECK(strstr(err.msg, "bad.zip") != NULL);
     CHECK_INT(import1("bad/missing.json", a, &sum, &err), KS_ENOTFOUND);
+    /* a --db that names something else is never overwritten */
+    {
+        char keep[4096];
+
+        snprintf(keep, sizeof(keep), "%s", dbpath);
+        snprintf(dbpath, sizeof(dbpath), "%s/k/E-1.json", ks_test_tmpdir());
+        CHECK_INT(import1("k", a, &sum, &err), KS_EDB);
+        CHECK(strstr(err.msg, "not a Kensa vulnerability DB") != NULL);
+        snprintf(dbpath, sizeof(dbpath), "%s", keep);
+    }
     /* a writer holding the lock */
     snprintf(lock, sizeof(lock), "%s.lock", dbpath);
     fd = open(lock, O_RDWR | O_CREAT, 0644);

@@ -322,6 +322,8 @@ enum ks_code ks_random_bytes(void *out, size_t n, struct ks_err *err);
 
 /* Wall clock, honouring SOURCE_DATE_EPOCH when set (reproducible output). */
 time_t ks_time_now(void);
+/* The same in epoch milliseconds (SOURCE_DATE_EPOCH gives whole seconds). */
+int64_t ks_time_now_ms(void);
 /* "2026-11-21T23:54:03Z" into out[21]. */
 void ks_time_rfc3339(time_t t, char out[21]);
 /*

@@ -11,8 +11,11 @@
 
 #include "base/banned.h"
 
-/* jansson reports an allocation failure inside a parse as a syntax error */
-/* (often with line -1 and no text): remember that one happened.         */
+/*
+ * jansson reports some allocation failures as syntax errors ("invalid
+ * token" when a string buffer cannot grow), so the allocator records a
+ * failure for ks_json_parse to report as KS_ENOMEM.
+ */
 static _Thread_local bool json_alloc_failed;
 
 static void *

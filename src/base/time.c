@@ -21,6 +21,17 @@ ks_time_now(void)
     return time(NULL);
 }
 
+int64_t
+ks_time_now_ms(void)
+{
+    struct timespec ts;
+
+    if (getenv("SOURCE_DATE_EPOCH") != NULL)
+        return (int64_t)ks_time_now() * 1000;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 ks_time_rfc3339(time_t t, char out[21])
 {

@@ -72,5 +72,7 @@ int ks_cmd_version(int argc, char **argv);
 int ks_cmd_db(int argc, char **argv);
 int ks_cmd_sbom(int argc, char **argv);
 int ks_cmd_scan(int argc, char **argv);
+int ks_cmd_server(int argc, char **argv);
+int ks_cmd_admin(int argc, char **argv);
 
 #endif

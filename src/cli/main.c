@@ -19,6 +19,8 @@ static const struct ks_cmd commands[] = {
     {"db", ks_cmd_db, "vulnerability DB: import, update, status, query"},
     {"sbom", ks_cmd_sbom, "inventory a target and write an SBOM (JSON, CycloneDX, SPDX)"},
     {"scan", ks_cmd_scan, "scan a host, image, function, repository or SBOM for vulnerabilities"},
+    {"server", ks_cmd_server, "serve the Inspector2-compatible API over the state store"},
+    {"admin", ks_cmd_admin, "manage accounts, access keys and evaluations in a data dir"},
     {NULL, NULL, NULL},
 };
 

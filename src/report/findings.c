@@ -3,7 +3,7 @@
  * Inspector2 Finding field names, so every format is a rendering of it:
  * `json` prints it, `table` groups it by severity for a terminal.
  */
-#include "report/report.h"
+#include "report/findings_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -14,6 +14,10 @@
 static const char *const format_names[KS_FINDINGS_FORMAT_COUNT] = {
     [KS_FINDINGS_TABLE] = "table",
     [KS_FINDINGS_JSON] = "json",
+    [KS_FINDINGS_SARIF] = "sarif",
+    [KS_FINDINGS_CYCLONEDX_JSON] = "cyclonedx-json",
+    [KS_FINDINGS_CSV] = "csv",
+    [KS_FINDINGS_ASFF] = "asff",
 };
 
 const char *
@@ -176,6 +180,18 @@ ks_report_findings(const json_t *doc, enum ks_findings_format f,
         if (rc == KS_OK)
             ks_buf_putc(out, '\n');
         rc = rc == KS_OK ? ks_buf_err(out) : rc;
+        break;
+    case KS_FINDINGS_SARIF:
+        rc = ks_report_findings_sarif(doc, out, err);
+        break;
+    case KS_FINDINGS_CYCLONEDX_JSON:
+        rc = ks_report_findings_cyclonedx(doc, out, err);
+        break;
+    case KS_FINDINGS_CSV:
+        rc = ks_report_findings_csv(doc, (int64_t)ks_time_now() * 1000, out, err);
+        break;
+    case KS_FINDINGS_ASFF:
+        rc = ks_report_findings_asff(doc, out, err);
         break;
     default:
         return ks_err_set(err, KS_EINVAL, "unknown findings format %d", (int)f);

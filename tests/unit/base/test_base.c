@@ -244,6 +244,8 @@ test_time(void)
 
     CHECK_OK(ks_time_parse(KS_STR("2024-01-02T03:04:05Z"), &t));
     CHECK(t == 1704164645);
+    /* Milliseconds agree with seconds (within the second that may tick between). */
+    CHECK(ks_time_now_ms() / 1000 - (int64_t)ks_time_now() <= 1);
     ks_time_rfc3339(t, out);
     CHECK_STR(out, "2024-01-02T03:04:05Z");
     CHECK_OK(ks_time_parse(KS_STR("2024-01-02T05:04:05.123+02:00"), &t));
@@ -373,7 +375,29 @@ test_alloc_failures(void)
     }
 }
 
+/* Parsing under allocation failure reports KS_ENOMEM, never "invalid JSON". */
+static void
+test_json_oom(void)
+{
+    static const char doc[] = "{\"a\": [1, 2, {\"b\": \"c\"}]}";
+
+    for (size_t n = 1; n < 64; n++) {
+        struct ks_err err = KS_ERR_INIT;
+        json_t *v = NULL;
+        enum ks_code rc;
+
+        ks_alloc_fail_at(n);
+        rc = ks_json_parse(doc, sizeof(doc) - 1, "t", &v, &err);
+        ks_alloc_fail_at(0);
+        if (rc == KS_OK) {
+            json_decref(v);
+            break;
+        }
+        CHECK_MSG(rc == KS_ENOMEM, "n=%zu: %s", n, err.msg);
+    }
+}
+
 KS_TEST_MAIN(KS_TEST(test_err), KS_TEST(test_size_math), KS_TEST(test_str), KS_TEST(test_arena),
              KS_TEST(test_buf), KS_TEST(test_vec), KS_TEST(test_map), KS_TEST(test_cur),
              KS_TEST(test_files), KS_TEST(test_time), KS_TEST(test_hash), KS_TEST(test_json),
-             KS_TEST(test_log), KS_TEST(test_alloc_failures))
+             KS_TEST(test_log), KS_TEST(test_alloc_failures), KS_TEST(test_json_oom))

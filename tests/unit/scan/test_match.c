@@ -122,12 +122,13 @@ build_db(void)
     const char *tmp = ks_test_tmpdir();
     char osv[4200], feeds[4200];
     const char *paths[3];
-    struct ks_arena *a = ks_arena_new(0);
+    struct ks_arena *a;
     struct ks_vulndb_summary sum;
     struct ks_err err = KS_ERR_INIT;
 
     if (db_path[0] != '\0')
         return;
+    a = ks_arena_new(0);
     snprintf(osv, sizeof(osv), "%s/osv", tmp);
     snprintf(feeds, sizeof(feeds), "%s/feeds", tmp);
     CHECK_OK(ks_mkdir_p(osv, 0755, &err));

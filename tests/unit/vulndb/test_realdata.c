@@ -32,7 +32,7 @@ build(void)
     uint64_t t0 = ks_clock_ns();
 
     if (built)
-        return;
+        return; /* built once; later calls only need dbpath */
     built = true;
     a = ks_arena_new(1 << 16);
     snprintf(dbpath, sizeof(dbpath), "%s/real.db", ks_test_tmpdir());

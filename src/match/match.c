@@ -305,6 +305,94 @@ note_no_data(struct matcher *m, const char *ecosystem, struct ks_err *err)
                : oom(err);
 }
 
+/* Which entries of a lookup apply (distro feeds, docs/feeds.md). */
+enum hits_mode {
+    HITS_SOURCE, /* asked by the package's (source) name: entries naming binaries are not it */
+    HITS_BINARY, /* asked by a Debian-family binary name: only entries naming binaries */
+};
+
+static bool
+hit_applies(const struct ks_pkg *p, const struct ks_vulndb_hit *h, enum hits_mode mode)
+{
+    struct ks_str module;
+
+    if (is_deb_family(p->eco) && ks_pkg_is_os(p) &&
+        ks_vulndb_purl_is_binary(p->eco, h->purl) != (mode == HITS_BINARY))
+        return false;
+    /* RPM module streams: a stream's fix applies to packages built for that */
+    /* stream only, a distro's non-modular fix to non-modular packages only. */
+    /* OSV records (no vendor status) state no stream and are not filtered. */
+    module = ks_vulndb_purl_module(h->purl);
+    if (ks_eco_info(p->eco)->scheme == KS_SCHEME_RPM &&
+        (module.len > 0 || h->status != KS_VSTATUS_NONE) &&
+        !ks_vulndb_module_applies(module, ks_kvs_get(&p->meta, "modularitylabel")))
+        return false;
+    return true;
+}
+
+static enum ks_code
+take_hits(struct matcher *m, const struct ks_pkg *p, const struct ks_vulndb_hits *hits_in,
+          const char *qname, const char *qver, enum hits_mode mode, struct ks_err *err)
+{
+    const struct ks_vulndb_hits hits = *hits_in;
+    enum ks_code rc;
+
+    for (size_t i = 0; i < hits.n; i++) {
+        const struct ks_vulndb_hit *h = &hits.items[i];
+        struct ks_affect_result res;
+        struct ks_match *mt;
+        struct ks_err eerr = KS_ERR_INIT;
+
+        if (!hit_applies(p, h, mode))
+            continue;
+        if (h->status == KS_VSTATUS_NOT_AFFECTED) {
+            struct adv_cache *c;
+
+            if ((rc = load_advisory(m, h->id, &c, err)) != KS_OK)
+                return rc;
+            for (size_t k = 0; c->loaded && k < c->n_vuln_ids; k++) {
+                char *key = ks_arena_sprintf(m->a, "%s\x1f%s/%s", c->vuln_ids[k],
+                                             p->ecosystem, group_name(p));
+
+                if (key == NULL ||
+                    ks_map_put(m->not_affected, ks_str_c(key), (void *)1, NULL) != KS_OK)
+                    return oom(err);
+            }
+            continue;
+        }
+        memset(&res, 0, sizeof(res));
+        if (ks_osv_evaluate(&h->affected, ks_str_c(qver), &res, &eerr) != KS_OK) {
+            size_t n = strlen(eerr.msg);
+
+            res.affected = KS_AFFECT_UNKNOWN;
+            if (n >= sizeof(res.reason))
+                n = sizeof(res.reason) - 1;
+            memcpy(res.reason, eerr.msg, n);
+            res.reason[n] = '\0';
+        }
+        if (res.affected == KS_AFFECT_NO)
+            continue;
+        mt = push_match(m);
+        if (mt == NULL)
+            return oom(err);
+        mt->pkg = p;
+        mt->advisory_id = h->id;
+        mt->query_name = qname;
+        mt->query_version = qver;
+        mt->ecosystem = h->ecosystem;
+        mt->affected = res.affected;
+        mt->status = h->status;
+        mt->vendor_severity = h->vendor_severity;
+        mt->is_os = ks_eco_info(p->eco)->is_os;
+        if (res.fixed.len > 0 && (mt->fixed = ks_arena_strdup_str(m->a, res.fixed)) == NULL)
+            return oom(err);
+        if (res.affected == KS_AFFECT_UNKNOWN &&
+            (mt->unknown_reason = ks_arena_strdup(m->a, res.reason)) == NULL)
+            return oom(err);
+    }
+    return KS_OK;
+}
+
 static enum ks_code
 match_pkg(struct matcher *m, const struct ks_pkg *p, struct ks_err *err)
 {
@@ -356,58 +444,18 @@ match_pkg(struct matcher *m, const struct ks_pkg *p, struct ks_err *err)
                                    ks_str_c(qname), m->a, &hits, err);
     if (rc != KS_OK)
         return rc;
-    for (size_t i = 0; i < hits.n; i++) {
-        const struct ks_vulndb_hit *h = &hits.items[i];
-        struct ks_affect_result res;
-        struct ks_match *mt;
-        struct ks_err eerr = KS_ERR_INIT;
-
-        if (h->status == KS_VSTATUS_NOT_AFFECTED) {
-            struct adv_cache *c;
-
-            if ((rc = load_advisory(m, h->id, &c, err)) != KS_OK)
-                return rc;
-            for (size_t k = 0; c->loaded && k < c->n_vuln_ids; k++) {
-                char *key = ks_arena_sprintf(m->a, "%s\x1f%s/%s", c->vuln_ids[k],
-                                             p->ecosystem, group_name(p));
-
-                if (key == NULL ||
-                    ks_map_put(m->not_affected, ks_str_c(key), (void *)1, NULL) != KS_OK)
-                    return oom(err);
-            }
-            continue;
-        }
-        memset(&res, 0, sizeof(res));
-        if (ks_osv_evaluate(&h->affected, ks_str_c(qver), &res, &eerr) != KS_OK) {
-            size_t n = strlen(eerr.msg);
-
-            res.affected = KS_AFFECT_UNKNOWN;
-            if (n >= sizeof(res.reason))
-                n = sizeof(res.reason) - 1;
-            memcpy(res.reason, eerr.msg, n);
-            res.reason[n] = '\0';
-        }
-        if (res.affected == KS_AFFECT_NO)
-            continue;
-        mt = push_match(m);
-        if (mt == NULL)
-            return oom(err);
-        mt->pkg = p;
-        mt->advisory_id = h->id;
-        mt->query_name = qname;
-        mt->query_version = qver;
-        mt->ecosystem = h->ecosystem;
-        mt->affected = res.affected;
-        mt->status = h->status;
-        mt->vendor_severity = h->vendor_severity;
-        mt->is_os = info->is_os;
-        if (res.fixed.len > 0 && (mt->fixed = ks_arena_strdup_str(m->a, res.fixed)) == NULL)
-            return oom(err);
-        if (res.affected == KS_AFFECT_UNKNOWN &&
-            (mt->unknown_reason = ks_arena_strdup(m->a, res.reason)) == NULL)
-            return oom(err);
+    if ((rc = take_hits(m, p, &hits, qname, qver, HITS_SOURCE, err)) != KS_OK)
+        return rc;
+    if (ks_pkg_is_os(p) && is_deb_family(p->eco)) {
+        /* USN OVAL names binary packages (docs/feeds.md): ask again by the */
+        /* binary name, keeping only the entries that name binaries.        */
+        m->out->queries++;
+        rc = ks_vulndb_find_by_package(m->db, p->eco, release, ks_str_c(p->name), m->a, &hits,
+                                       err);
+        if (rc == KS_OK)
+            rc = take_hits(m, p, &hits, p->name, p->version, HITS_BINARY, err);
     }
-    return KS_OK;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */

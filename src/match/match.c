@@ -140,6 +140,8 @@ struct matcher {
     struct ks_map *groups;  /* "vuln\x1fgroup" -> struct group_build */
     struct ks_map *no_data; /* ecosystem strings without data */
     struct ks_map *not_affected; /* "vuln\x1fgroup" the vendor says is not affected */
+    struct ks_vulndb_os_eco rebuilds[4]; /* the host OS's rebuild ecosystems (CentOS -> RHEL) */
+    size_t n_rebuilds;
     struct ks_match *matches;
     size_t n_matches, cap_matches;
     struct ks_match_result *out;
@@ -424,6 +426,14 @@ match_pkg(struct matcher *m, const struct ks_pkg *p, struct ks_err *err)
     }
     if ((rc = has_data(m, p->eco, release, &has, err)) != KS_OK)
         return rc;
+    for (size_t i = 0; i < m->n_rebuilds; i++) {
+        bool rb_has = false;
+
+        if ((rc = has_data(m, m->rebuilds[i].eco, ks_str_c(m->rebuilds[i].release), &rb_has,
+                           err)) != KS_OK)
+            return rc;
+        has |= rb_has;
+    }
     if (!has) {
         m->out->skipped[KS_SKIP_NO_DATA]++;
         return note_no_data(m, p->ecosystem ? p->ecosystem : info->name, err);
@@ -454,6 +464,16 @@ match_pkg(struct matcher *m, const struct ks_pkg *p, struct ks_err *err)
                                        err);
         if (rc == KS_OK)
             rc = take_hits(m, p, &hits, p->name, p->version, HITS_BINARY, err);
+    }
+    /* A rebuild (CentOS Linux) also gets the data of what it rebuilds (Red */
+    /* Hat): the same NEVRAs, so the same fixed versions apply.            */
+    for (size_t i = 0; rc == KS_OK && ks_pkg_is_os(p) && i < m->n_rebuilds; i++) {
+        m->out->queries++;
+        rc = ks_vulndb_find_by_package(m->db, m->rebuilds[i].eco,
+                                       ks_str_c(m->rebuilds[i].release), ks_str_c(qname), m->a,
+                                       &hits, err);
+        if (rc == KS_OK)
+            rc = take_hits(m, p, &hits, qname, qver, HITS_SOURCE, err);
     }
     return rc;
 }
@@ -719,6 +739,15 @@ ks_match_inventory(struct ks_vulndb *db, const struct ks_inventory *inv,
         m.not_affected == NULL) {
         rc = oom(err);
         goto out;
+    }
+    if (inv->has_os && inv->os.id != NULL) {
+        struct ks_vulndb_os_eco all[8];
+        size_t n = ks_vulndb_os_ecosystems(inv->os.id, inv->os.version_id, arena, all,
+                                           KS_ARRAY_LEN(all));
+
+        for (size_t i = 0; i < n && m.n_rebuilds < KS_ARRAY_LEN(m.rebuilds); i++)
+            if (all[i].rebuild)
+                m.rebuilds[m.n_rebuilds++] = all[i];
     }
     for (size_t i = 0; i < inv->n_pkgs; i++)
         if ((rc = match_pkg(&m, inv->pkgs[i], err)) != KS_OK)

@@ -431,10 +431,11 @@ cmd_update(int argc, char **argv, const char *db_opt)
             if (uo.n_only >= MAX_SOURCES_ARG)
                 return cli_usage_error("db update", "too many --source options");
             if (strncmp(k, "osv", 3) != 0 && strncmp(k, "nvd", 3) != 0 && strcmp(k, "epss") != 0 &&
-                strcmp(k, "kev") != 0)
+                strcmp(k, "kev") != 0 && !ks_vulndb_is_distro_source(k))
                 return cli_usage_error("db update",
                                        "--source: unknown source '%s' (osv, osv:ECOSYSTEM, nvd, "
-                                       "nvd:YEAR, nvd:api, epss, kev)",
+                                       "nvd:YEAR, nvd:api, epss, kev, or a distro feed: alas, "
+                                       "secdb, debian, ... as in docs/feeds.md)",
                                        k);
             if ((strncmp(k, "osv", 3) == 0 || strncmp(k, "nvd", 3) == 0) && k[3] != '\0' &&
                 k[3] != ':')
@@ -865,6 +866,9 @@ cmd_query(int argc, char **argv, const char *db_opt)
             char summary[81];
 
             severity_label(&adv, nvd, sl, sizeof(sl));
+            /* Distro feeds state their own word ("important"): better than nothing. */
+            if (strcmp(sl, "-") == 0 && hits.items[q->first].vendor_severity != NULL)
+                snprintf(sl, sizeof(sl), "%s", hits.items[q->first].vendor_severity);
             snprintf(summary, sizeof(summary), "%s",
                      adv.summary ? adv.summary
                                  : (adv.details ? adv.details : (nvd && nvd->description

@@ -140,6 +140,8 @@ struct matcher {
     struct ks_map *groups;  /* "vuln\x1fgroup" -> struct group_build */
     struct ks_map *no_data; /* ecosystem strings without data */
     struct ks_map *not_affected; /* "vuln\x1fgroup" the vendor says is not affected */
+    struct ks_vulndb_os_eco rebuilds[4]; /* the host OS's rebuild ecosystems (CentOS -> RHEL) */
+    size_t n_rebuilds;
     struct ks_match *matches;
     size_t n_matches, cap_matches;
     struct ks_match_result *out;
@@ -214,7 +216,7 @@ load_advisory(struct matcher *m, const char *id, struct adv_cache **out, struct 
     if (c == NULL)
         return oom(err);
     c->adv.id = id;
-    rc = ks_vulndb_get_advisory(m->db, ks_str_c(id), m->a, &c->adv, &aerr);
+    rc = ks_vulndb_get_advisory_head(m->db, ks_str_c(id), m->a, &c->adv, &aerr);
     if (rc == KS_ENOMEM)
         return ks_err_set(err, rc, "%s", aerr.msg);
     if (rc == KS_OK) {
@@ -305,63 +307,46 @@ note_no_data(struct matcher *m, const char *ecosystem, struct ks_err *err)
                : oom(err);
 }
 
-static enum ks_code
-match_pkg(struct matcher *m, const struct ks_pkg *p, struct ks_err *err)
+/* Which entries of a lookup apply (distro feeds, docs/feeds.md). */
+enum hits_mode {
+    HITS_SOURCE, /* asked by the package's (source) name: entries naming binaries are not it */
+    HITS_BINARY, /* asked by a Debian-family binary name: only entries naming binaries */
+};
+
+static bool
+hit_applies(const struct ks_pkg *p, const struct ks_vulndb_hit *h, enum hits_mode mode)
 {
-    const struct ks_eco_info *info = ks_eco_info(p->eco);
-    struct ks_str release = release_of(p->ecosystem);
-    const char *qname = p->name, *qver = p->version;
-    struct ks_vulndb_hits hits;
-    enum ks_skip_reason reason;
-    bool has = false;
+    struct ks_str module;
+
+    if (is_deb_family(p->eco) && ks_pkg_is_os(p) &&
+        ks_vulndb_purl_is_binary(p->eco, h->purl) != (mode == HITS_BINARY))
+        return false;
+    /* RPM module streams: a stream's fix applies to packages built for that */
+    /* stream only, a distro's non-modular fix to non-modular packages only. */
+    /* OSV records (no vendor status) state no stream and are not filtered. */
+    module = ks_vulndb_purl_module(h->purl);
+    if (ks_eco_info(p->eco)->scheme == KS_SCHEME_RPM &&
+        (module.len > 0 || h->status != KS_VSTATUS_NONE) &&
+        !ks_vulndb_module_applies(module, ks_kvs_get(&p->meta, "modularitylabel")))
+        return false;
+    return true;
+}
+
+static enum ks_code
+take_hits(struct matcher *m, const struct ks_pkg *p, const struct ks_vulndb_hits *hits_in,
+          const char *qname, const char *qver, enum hits_mode mode, struct ks_err *err)
+{
+    const struct ks_vulndb_hits hits = *hits_in;
     enum ks_code rc;
 
-    if (!wanted(m, p, &reason)) {
-        m->out->skipped[reason]++;
-        return KS_OK;
-    }
-    if (ks_pkg_is_os(p) != info->is_os) {
-        m->out->skipped[KS_SKIP_UNKNOWN_ECO]++;
-        return KS_OK;
-    }
-    if (info->is_os && release.len == 0) {
-        /* A distro package without a release can only be placed on a rolling */
-        /* distribution; elsewhere every release's advisories would apply.    */
-        const struct ks_distro *d = ks_distro_by_eco(p->eco);
-
-        if (d == NULL || d->release != KS_REL_NONE) {
-            m->out->skipped[KS_SKIP_UNKNOWN_ECO]++;
-            return KS_OK;
-        }
-    }
-    if ((rc = has_data(m, p->eco, release, &has, err)) != KS_OK)
-        return rc;
-    if (!has) {
-        m->out->skipped[KS_SKIP_NO_DATA]++;
-        return note_no_data(m, p->ecosystem ? p->ecosystem : info->name, err);
-    }
-    if (ks_pkg_is_os(p) && is_deb_family(p->eco)) {
-        /* Debian/Ubuntu advisories name the source package and its version. */
-        if (p->source_name != NULL && p->source_name[0] != '\0')
-            qname = p->source_name;
-        if (p->source_version != NULL && p->source_version[0] != '\0')
-            qver = p->source_version;
-    } else if (ks_pkg_is_os(p) && is_apk_family(p->eco)) {
-        if (p->source_name != NULL && p->source_name[0] != '\0')
-            qname = p->source_name; /* the origin, at the same version */
-    }
-    m->out->pkgs_matched++;
-    m->out->queries++;
-    rc = ks_vulndb_find_by_package(m->db, p->eco, info->is_os ? release : KS_STR(""),
-                                   ks_str_c(qname), m->a, &hits, err);
-    if (rc != KS_OK)
-        return rc;
     for (size_t i = 0; i < hits.n; i++) {
         const struct ks_vulndb_hit *h = &hits.items[i];
         struct ks_affect_result res;
         struct ks_match *mt;
         struct ks_err eerr = KS_ERR_INIT;
 
+        if (!hit_applies(p, h, mode))
+            continue;
         if (h->status == KS_VSTATUS_NOT_AFFECTED) {
             struct adv_cache *c;
 
@@ -400,7 +385,7 @@ match_pkg(struct matcher *m, const struct ks_pkg *p, struct ks_err *err)
         mt->affected = res.affected;
         mt->status = h->status;
         mt->vendor_severity = h->vendor_severity;
-        mt->is_os = info->is_os;
+        mt->is_os = ks_eco_info(p->eco)->is_os;
         if (res.fixed.len > 0 && (mt->fixed = ks_arena_strdup_str(m->a, res.fixed)) == NULL)
             return oom(err);
         if (res.affected == KS_AFFECT_UNKNOWN &&
@@ -408,6 +393,89 @@ match_pkg(struct matcher *m, const struct ks_pkg *p, struct ks_err *err)
             return oom(err);
     }
     return KS_OK;
+}
+
+static enum ks_code
+match_pkg(struct matcher *m, const struct ks_pkg *p, struct ks_err *err)
+{
+    const struct ks_eco_info *info = ks_eco_info(p->eco);
+    struct ks_str release = release_of(p->ecosystem);
+    const char *qname = p->name, *qver = p->version;
+    struct ks_vulndb_hits hits;
+    enum ks_skip_reason reason;
+    bool has = false;
+    enum ks_code rc;
+
+    if (!wanted(m, p, &reason)) {
+        m->out->skipped[reason]++;
+        return KS_OK;
+    }
+    if (ks_pkg_is_os(p) != info->is_os) {
+        m->out->skipped[KS_SKIP_UNKNOWN_ECO]++;
+        return KS_OK;
+    }
+    if (info->is_os && release.len == 0) {
+        /* A distro package without a release can only be placed on a rolling */
+        /* distribution; elsewhere every release's advisories would apply.    */
+        const struct ks_distro *d = ks_distro_by_eco(p->eco);
+
+        if (d == NULL || d->release != KS_REL_NONE) {
+            m->out->skipped[KS_SKIP_UNKNOWN_ECO]++;
+            return KS_OK;
+        }
+    }
+    if ((rc = has_data(m, p->eco, release, &has, err)) != KS_OK)
+        return rc;
+    for (size_t i = 0; i < m->n_rebuilds; i++) {
+        bool rb_has = false;
+
+        if ((rc = has_data(m, m->rebuilds[i].eco, ks_str_c(m->rebuilds[i].release), &rb_has,
+                           err)) != KS_OK)
+            return rc;
+        has |= rb_has;
+    }
+    if (!has) {
+        m->out->skipped[KS_SKIP_NO_DATA]++;
+        return note_no_data(m, p->ecosystem ? p->ecosystem : info->name, err);
+    }
+    if (ks_pkg_is_os(p) && is_deb_family(p->eco)) {
+        /* Debian/Ubuntu advisories name the source package and its version. */
+        if (p->source_name != NULL && p->source_name[0] != '\0')
+            qname = p->source_name;
+        if (p->source_version != NULL && p->source_version[0] != '\0')
+            qver = p->source_version;
+    } else if (ks_pkg_is_os(p) && is_apk_family(p->eco)) {
+        if (p->source_name != NULL && p->source_name[0] != '\0')
+            qname = p->source_name; /* the origin, at the same version */
+    }
+    m->out->pkgs_matched++;
+    m->out->queries++;
+    rc = ks_vulndb_find_by_package(m->db, p->eco, info->is_os ? release : KS_STR(""),
+                                   ks_str_c(qname), m->a, &hits, err);
+    if (rc != KS_OK)
+        return rc;
+    if ((rc = take_hits(m, p, &hits, qname, qver, HITS_SOURCE, err)) != KS_OK)
+        return rc;
+    if (ks_pkg_is_os(p) && is_deb_family(p->eco)) {
+        /* USN OVAL names binary packages (docs/feeds.md): ask again by the */
+        /* binary name, keeping only the entries that name binaries.        */
+        m->out->queries++;
+        rc = ks_vulndb_find_by_package(m->db, p->eco, release, ks_str_c(p->name), m->a, &hits,
+                                       err);
+        if (rc == KS_OK)
+            rc = take_hits(m, p, &hits, p->name, p->version, HITS_BINARY, err);
+    }
+    /* A rebuild (CentOS Linux) also gets the data of what it rebuilds (Red */
+    /* Hat): the same NEVRAs, so the same fixed versions apply.            */
+    for (size_t i = 0; rc == KS_OK && ks_pkg_is_os(p) && i < m->n_rebuilds; i++) {
+        m->out->queries++;
+        rc = ks_vulndb_find_by_package(m->db, m->rebuilds[i].eco,
+                                       ks_str_c(m->rebuilds[i].release), ks_str_c(qname), m->a,
+                                       &hits, err);
+        if (rc == KS_OK)
+            rc = take_hits(m, p, &hits, qname, qver, HITS_SOURCE, err);
+    }
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -671,6 +739,15 @@ ks_match_inventory(struct ks_vulndb *db, const struct ks_inventory *inv,
         m.not_affected == NULL) {
         rc = oom(err);
         goto out;
+    }
+    if (inv->has_os && inv->os.id != NULL) {
+        struct ks_vulndb_os_eco all[8];
+        size_t n = ks_vulndb_os_ecosystems(inv->os.id, inv->os.version_id, arena, all,
+                                           KS_ARRAY_LEN(all));
+
+        for (size_t i = 0; i < n && m.n_rebuilds < KS_ARRAY_LEN(m.rebuilds); i++)
+            if (all[i].rebuild)
+                m.rebuilds[m.n_rebuilds++] = all[i];
     }
     for (size_t i = 0; i < inv->n_pkgs; i++)
         if ((rc = match_pkg(&m, inv->pkgs[i], err)) != KS_OK)

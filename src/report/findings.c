@@ -156,7 +156,8 @@ report_table(const json_t *doc, const struct ks_report_opts *o, struct ks_buf *o
                    (long long)ks_json_num(summary, "packagesMatched", 0));
     if (json_array_size(nd) > 0) {
         ks_buf_appendf(out, "No advisory data for:");
-        json_array_foreach(nd, i, f) ks_buf_appendf(out, " %s", json_string_value(f));
+        json_array_foreach(nd, i, f) if (json_is_string(f))
+            ks_buf_appendf(out, " %s", json_string_value(f));
         ks_buf_appendf(out, " (these packages were not checked)\n");
     }
     return ks_buf_err(out);

@@ -515,6 +515,41 @@ reference_urls(struct jb *jb, const struct ks_match_group *g)
     return arr;
 }
 
+static void
+add_cwe(struct jb *jb, json_t *arr, const char *cwe)
+{
+    size_t idx;
+    json_t *v;
+
+    /* NVD's placeholders say nothing about the weakness. */
+    if (cwe == NULL || strncmp(cwe, "CWE-", 4) != 0)
+        return;
+    json_array_foreach(arr, idx, v) if (strcmp(json_string_value(v), cwe) == 0) return;
+    append_new(jb, arr, json_string(cwe));
+}
+
+/* The weaknesses NVD and the advisories (GHSA's cwe_ids) name, in that order. */
+static json_t *
+cwe_list(struct jb *jb, const struct ks_match_group *g, const struct ks_nvd_record *nvd)
+{
+    json_t *arr = json_array();
+
+    if (arr == NULL) {
+        jb->oom = true;
+        return NULL;
+    }
+    for (size_t i = 0; nvd != NULL && i < nvd->n_cwes; i++)
+        add_cwe(jb, arr, nvd->cwes[i]);
+    for (size_t i = 0; i < g->n_advisories; i++) {
+        const json_t *ids = ks_json_arr(g->adv_docs[i]->database_specific, "cwe_ids");
+        size_t k;
+        json_t *c;
+
+        json_array_foreach(ids, k, c) if (json_is_string(c)) add_cwe(jb, arr, json_string_value(c));
+    }
+    return arr;
+}
+
 static const char *
 scored_source(const struct ks_score_cvss *c)
 {
@@ -680,6 +715,7 @@ build_one(struct scan_build *b, const struct ks_match_group *g, json_t *findings
     set_new(&jb, pvd, "cvss", cvss_list(&jb, &cands));
     set_new(&jb, pvd, "relatedVulnerabilities", string_array(&jb, g->related, g->n_related));
     set_new(&jb, pvd, "referenceUrls", reference_urls(&jb, g));
+    set_new(&jb, pvd, "cwes", cwe_list(&jb, g, nvd));
     if (primary != NULL && primary->published != NULL && primary->published[0] != '\0' &&
         strncmp(primary->published, "0001-", 5) != 0)
         set_str(&jb, pvd, "vendorCreatedAt", primary->published);

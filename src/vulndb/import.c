@@ -6,6 +6,7 @@
  * digest matches what the DB last read from the same source are skipped.
  */
 #include "vulndb/vulndb_int.h"
+#include "vulndb/distro_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -105,7 +106,7 @@ const char *
 ks_vdb_label_for_path(const char *path, struct ks_arena *a)
 {
     static const char *const exts[] = {".gz", ".xz", ".bz2", ".zst", ".zip",
-                                       ".json", ".yaml", ".yml", ".csv"};
+                                       ".json", ".yaml", ".yml", ".csv", ".xml"};
     struct ks_str p = ks_str_c(path), base;
     ptrdiff_t slash;
     bool again = true;
@@ -178,7 +179,7 @@ import_doc(struct ks_vdb_build *b, struct ks_vdb_stream *s, bool required, bool 
         if (required)
             return ks_err_set(err, KS_EPARSE,
                               "'%s': not a recognised feed (OSV JSON/YAML, NVD CVE API 2.0, "
-                              "EPSS CSV or CISA KEV)",
+                              "EPSS CSV, CISA KEV, or a distro feed of docs/feeds.md)",
                               s->name);
         ks_log(KS_LOG_WARN, "vulndb", "skipping '%s': not a recognised feed", s->name);
         if (skipped)
@@ -479,6 +480,10 @@ import_stream_file(struct ks_vdb_build *b, const char *path, const char *display
     return rc;
 }
 
+static enum ks_code probe(const char *path, enum container *c,
+                          const struct ks_vdb_importer **imp, const char **label,
+                          struct ks_arena *a, struct ks_err *err);
+
 enum ks_code
 ks_vdb_import_file(struct ks_vdb_build *b, const char *path, const char *label,
                    const char *location, struct ks_err *err)
@@ -495,6 +500,16 @@ ks_vdb_import_file(struct ks_vdb_build *b, const char *path, const char *label,
     if ((rc = read_magic(path, magic, &n, err)) != KS_OK ||
         (rc = file_digest(path, digest, err)) != KS_OK)
         goto out;
+    if (label == NULL) {
+        /* Distro feeds keep generic names (updateinfo.xml.gz, main.json): */
+        /* their content says which release they are for.                 */
+        enum container pc;
+        const struct ks_vdb_importer *pimp;
+
+        if (classify(magic, n) != C_ZIP &&
+            (rc = probe(path, &pc, &pimp, &label, a, err)) != KS_OK)
+            goto out;
+    }
     if (label == NULL)
         label = ks_vdb_label_for_path(path, a);
     if (label == NULL) {
@@ -531,6 +546,125 @@ ks_vdb_import_file(struct ks_vdb_build *b, const char *path, const char *label,
            (double)(ks_clock_ns() - t0) / 1e9);
 out:
     ks_arena_free(a);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Distro feeds split over several files (distro_int.h)                      */
+
+/* Open path as a stream: decompressed when compressed. *ar to free after. */
+static enum ks_code
+open_stream(const char *path, const char *display, struct ks_vdb_stream *s, struct archive **ar,
+            struct ks_err *err)
+{
+    unsigned char magic[8];
+    size_t n = 0;
+    struct archive_entry *e;
+    enum ks_code rc;
+
+    memset(s, 0, sizeof(*s));
+    s->name = display;
+    s->fd = -1;
+    *ar = NULL;
+    if ((rc = read_magic(path, magic, &n, err)) != KS_OK)
+        return rc;
+    if (classify(magic, n) == C_COMPRESSED) {
+        if ((rc = archive_open(path, display, false, ar, err)) != KS_OK)
+            return rc;
+        if (archive_read_next_header(*ar, &e) != ARCHIVE_OK) {
+            rc = ks_err_set(err, KS_EPARSE, "'%s': cannot decompress: %s", display,
+                            archive_error_string(*ar));
+            archive_read_free(*ar);
+            *ar = NULL;
+            return rc;
+        }
+        s->ar = *ar;
+        return KS_OK;
+    }
+    if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return ks_err_set(err, KS_EIO, "cannot open '%s': %s", path, strerror(errno));
+    return KS_OK;
+}
+
+enum ks_code
+ks_vdb_import_merged(struct ks_vdb_build *b, const char *const *paths,
+                     const char *const *displays, size_t n, const char *label,
+                     const char *location, struct ks_err *err)
+{
+    struct ks_vdb_sink *sink = ks_vdb_build_sink(b);
+    struct ks_dfeed *f = NULL;
+    struct ks_sha256_stream h;
+    char digest[65], one[65];
+    uint64_t before = 0;
+    bool begun = false;
+    enum ks_code rc;
+
+    /* The container's digest covers every file, in order. */
+    if (ks_sha256_stream_begin(&h) != KS_OK)
+        return ks_err_set(err, KS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = file_digest(paths[i], one, err)) != KS_OK) {
+            ks_sha256_stream_end(&h, digest);
+            return rc;
+        }
+        ks_sha256_stream_update(&h, one, 64);
+    }
+    ks_sha256_stream_end(&h, digest);
+    if (ks_vdb_build_find_label(b, label, digest)) {
+        const char *names[8];
+        size_t k = ks_vdb_build_label_sources(b, label, names, KS_ARRAY_LEN(names));
+
+        rc = KS_OK;
+        for (size_t i = 0; rc == KS_OK && i < k; i++)
+            rc = ks_vdb_build_unchanged(b, names[i], location, "unchanged", err);
+        return rc;
+    }
+    if ((rc = ks_vdb_build_container_begin(b, label, location, digest, err)) != KS_OK)
+        return rc;
+    begun = true;
+    if ((f = ks_dfeed_new(sink)) == NULL) {
+        rc = ks_err_set(err, KS_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct ks_vdb_stream s;
+        struct archive *ar = NULL;
+        const struct ks_vdb_importer *imp = NULL;
+        ks_dfeed_add_fn add = NULL;
+
+        const char *shown = displays != NULL ? displays[i] : paths[i];
+
+        if ((rc = open_stream(paths[i], shown, &s, &ar, err)) != KS_OK)
+            goto out;
+        rc = ks_vdb_peek(&s, err);
+        if (rc == KS_OK) {
+            imp = ks_vdb_sniff(ks_str_make(s.head, s.head_len), s.name);
+            add = ks_vdb_distro_add_fn(imp);
+            if (add == NULL)
+                rc = ks_err_set(err, KS_EPARSE, "'%s': not a distro feed of docs/feeds.md",
+                                shown);
+        }
+        if (rc == KS_OK && (rc = ks_vdb_build_use(b, imp, shown, err)) == KS_OK) {
+            if (i == 0)
+                before = sink->malformed;
+            rc = add(f, &s, sink, err);
+        }
+        ks_vdb_stream_release(&s);
+        if (s.fd >= 0)
+            close(s.fd);
+        archive_read_free(ar);
+        if (rc != KS_OK)
+            goto out;
+    }
+    rc = ks_dfeed_flush(f, sink, err);
+    if (n > 0)
+        ks_vdb_build_doc_done(b, before);
+out:
+    ks_dfeed_free(f);
+    if (begun && rc != KS_OK)
+        ks_vdb_build_container_fail(b);
+    else if (begun)
+        rc = ks_vdb_build_container_end(b, digest, err);
     return rc;
 }
 
@@ -610,7 +744,7 @@ walk(struct walk *w, const char *dir, int depth)
 /* Which importer a file's (decompressed) head selects, and its container kind. */
 static enum ks_code
 probe(const char *path, enum container *c, const struct ks_vdb_importer **imp,
-      struct ks_err *err)
+      const char **label, struct ks_arena *a, struct ks_err *err)
 {
     unsigned char magic[8];
     size_t n = 0;
@@ -641,6 +775,8 @@ probe(const char *path, enum container *c, const struct ks_vdb_importer **imp,
     rc = ks_vdb_peek(&s, err);
     if (rc == KS_OK)
         *imp = ks_vdb_sniff(ks_str_make(s.head, s.head_len), path);
+    if (rc == KS_OK && label != NULL && *imp != NULL)
+        *label = ks_vdb_distro_label(*imp, ks_str_make(s.head, s.head_len), path, a);
     ks_vdb_stream_release(&s);
     if (s.fd >= 0)
         close(s.fd);
@@ -675,7 +811,7 @@ ks_vdb_import_dir(struct ks_vdb_build *b, const char *path, struct ks_err *err)
         const struct ks_vdb_importer *imp;
         enum container c;
 
-        if ((rc = probe(f, &c, &imp, err)) != KS_OK)
+        if ((rc = probe(f, &c, &imp, NULL, NULL, err)) != KS_OK)
             goto out;
         if (c == C_ZIP || (imp != NULL && imp->doc == KS_VDB_DOC_FEED)) {
             if ((rc = ks_vdb_import_file(b, f, NULL, NULL, err)) != KS_OK)

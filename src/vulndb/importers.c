@@ -6,6 +6,7 @@
  * best score wins. To add a feed, add import_<name>.c and one row here.
  */
 #include "vulndb/vulndb_int.h"
+#include "vulndb/distro_int.h"
 
 #include "base/banned.h"
 
@@ -23,6 +24,33 @@ const struct ks_vdb_importer ks_vdb_importers[] = {
      NULL, NULL},
     {"kev", "CISA KEV catalog", KS_VDB_DOC_FEED, true, ks_vdb_kev_sniff, ks_vdb_kev_import, NULL,
      NULL, NULL, NULL},
+    /* The distro feeds (issue 4, distro_int.h, docs/feeds.md). */
+    {.kind = "alas", .format = "Amazon Linux ALAS updateinfo.xml", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_alas_sniff, .import = ks_vdb_alas_import},
+    {.kind = "rocky", .format = "Rocky Linux updateinfo.xml", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_rocky_sniff, .import = ks_vdb_rocky_import},
+    {.kind = "secdb", .format = "Alpine/Wolfi/Chainguard secdb JSON", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_secdb_sniff, .import = ks_vdb_secdb_import},
+    {.kind = "debian", .format = "Debian security tracker data/CVE/list", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_debian_cve_sniff, .import = ks_vdb_debian_cve_import},
+    {.kind = "debian", .format = "Debian security tracker DSA/DLA list", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_debian_dsa_sniff, .import = ks_vdb_debian_dsa_import},
+    {.kind = "debian-oval", .format = "Debian OVAL", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_debian_oval_sniff, .import = ks_vdb_debian_oval_import},
+    {.kind = "usn-oval", .format = "Ubuntu USN OVAL", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_usn_oval_sniff, .import = ks_vdb_usn_oval_import},
+    {.kind = "oracle-oval", .format = "Oracle Linux OVAL (ELSA)", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_oracle_oval_sniff, .import = ks_vdb_oracle_oval_import},
+    {.kind = "redhat-oval", .format = "Red Hat OVAL v2", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_redhat_oval_sniff, .import = ks_vdb_redhat_oval_import},
+    {.kind = "azure-oval", .format = "CBL-Mariner/Azure Linux OVAL", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_azure_oval_sniff, .import = ks_vdb_azure_oval_import},
+    {.kind = "alma", .format = "AlmaLinux errata JSON", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_alma_sniff, .import = ks_vdb_alma_import},
+    {.kind = "photon", .format = "Photon OS CVE data JSON", .doc = KS_VDB_DOC_FEED,
+     .sniff = ks_vdb_photon_sniff, .import = ks_vdb_photon_import},
+    {.kind = "ubuntu", .format = "Ubuntu CVE tracker file", .doc = KS_VDB_DOC_RECORD,
+     .sniff = ks_vdb_uct_sniff, .import = ks_vdb_uct_import},
 };
 
 const size_t ks_vdb_n_importers = KS_ARRAY_LEN(ks_vdb_importers);

@@ -350,3 +350,33 @@ out:
     ks_buf_release(&elem);
     return rc;
 }
+
+enum ks_code
+ks_jsplit_array(struct ks_vdb_stream *in, ks_jsplit_fn fn, void *ctx, struct ks_err *err)
+{
+    struct rdr r = {.in = in, .err = err};
+    struct ks_buf elem = KS_BUF_INIT(KS_VDB_MAX_ELEMENT + 1);
+    enum ks_code rc;
+    int c;
+
+    r.buf = ks_malloc(WINDOW);
+    if (r.buf == NULL) {
+        rc = ks_err_set(err, KS_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = refill(&r)) != KS_OK)
+        goto out;
+    if (r.len >= 3 && memcmp(r.buf, "\xEF\xBB\xBF", 3) == 0)
+        r.pos = 3;
+    if ((rc = stream_array(&r, fn, ctx, &elem)) != KS_OK)
+        goto out;
+    c = peek_nonws(&r);
+    if (c == -2)
+        rc = err ? err->code : KS_EIO;
+    else if (c != -1)
+        rc = fail(&r, "data after the end of the JSON document");
+out:
+    ks_free(r.buf);
+    ks_buf_release(&elem);
+    return rc;
+}

@@ -9,6 +9,7 @@
  * then deletes the new file and the old DB stays as it was.
  */
 #include "vulndb/vulndb_int.h"
+#include "vulndb/distro_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +40,8 @@ struct cfg {
     char *mirror;
     char *osv, *nvd, *api, *epss, *kev;
     char *ecosystems; /* space-separated override of ecosystems.txt */
+    char *distro;     /* "distro.<kind>:<label> = URL|off" lines, as "name=value\n" */
+    bool distro_on;   /* "distro = off" turns the distro feeds off */
     int first_year, last_year;
     long connect_timeout_s, low_speed_time_s;
     int retries;
@@ -56,6 +59,7 @@ cfg_release(struct cfg *c)
     ks_free(c->epss);
     ks_free(c->kev);
     ks_free(c->ecosystems);
+    ks_free(c->distro);
 }
 
 static bool
@@ -136,6 +140,28 @@ cfg_read(struct cfg *c, const char *path, bool required, struct ks_err *err)
             ok = set_str(&c->epss, v);
         else if (ks_str_eq_c(k, "kev"))
             ok = set_str(&c->kev, v);
+        else if (ks_str_eq_c(k, "distro")) {
+            if (!ks_str_eq_c(v, "on") && !ks_str_eq_c(v, "off")) {
+                rc = ks_err_set(err, KS_EINVAL, "%s:%llu: distro must be on or off", path,
+                                (unsigned long long)lineno);
+                goto out;
+            }
+            c->distro_on = ks_str_eq_c(v, "on");
+        } else if (ks_str_has_prefix(k, "distro.") && k.len > 7) {
+            /* distro.alas:2023 = URL (or off): where a distro source lives */
+            struct ks_buf d = KS_BUF_INIT(1 << 20);
+
+            ks_buf_appends(&d, c->distro ? c->distro : "");
+            ks_buf_appendf(&d, KS_STR_FMT "=" KS_STR_FMT "\n", (int)k.len - 7, k.ptr + 7,
+                           KS_STR_ARG(v));
+            ok = ks_buf_err(&d) == KS_OK;
+            if (ok) {
+                ks_free(c->distro);
+                c->distro = ks_buf_detach(&d, NULL);
+                ok = c->distro != NULL;
+            }
+            ks_buf_release(&d);
+        }
         else if (ks_str_eq_c(k, "nvd.years")) {
             struct ks_str a, b;
             long first = 0, last = 0;
@@ -198,6 +224,7 @@ cfg_load(struct cfg *c, const struct ks_vulndb_update_opts *opts, struct ks_err 
     c->retries = 3;
     c->retry_delay_ms = 1000;
     c->api_delay_ms = 6000; /* NVD allows 5 requests per 30 s without an API key */
+    c->distro_on = true;
     gmtime_r(&now, &tm);
     c->first_year = NVD_FIRST_YEAR;
     c->last_year = tm.tm_year + 1900;
@@ -1096,6 +1123,47 @@ update_nvd(struct upd *u, struct ks_err *err)
     return rc;
 }
 
+/* What update_distro.c borrows: the same fetching as every other feed. */
+static enum ks_code
+distro_fetch_import(void *ctx, const char *name, const char *label, const char *url,
+                    bool *missing, struct ks_err *err)
+{
+    return fetch_and_import(ctx, name, label, url, true, missing, err);
+}
+
+static enum ks_code
+distro_fetch_file(void *ctx, const char *url, char **path, bool *missing, struct ks_err *err)
+{
+    struct upd *u = ctx;
+    struct fetch f = {.cfg = u->cfg, .opts = u->opts, .url = url, .what = url};
+    struct ks_buf dest = KS_BUF_INIT(8192);
+    enum fetch_result res = FR_MISSING;
+    enum ks_code rc;
+
+    *missing = false;
+    *path = NULL;
+    ks_buf_appendf(&dest, "%s/%u.dl", u->dl_dir, u->n_files++);
+    if (ks_buf_err(&dest) != KS_OK) {
+        ks_buf_release(&dest);
+        return ks_err_set(err, KS_ETOOBIG, "download path too long");
+    }
+    f.dest = dest.data;
+    ks_log(KS_LOG_INFO, "vulndb", "fetching %s", url);
+    rc = fetch_url(&f, &res, err);
+    fetch_release(&f);
+    if (rc == KS_OK && res == FR_OK) {
+        *path = ks_buf_detach(&dest, NULL);
+        if (*path == NULL)
+            rc = ks_err_set(err, KS_ENOMEM, "out of memory");
+        return rc;
+    }
+    if (rc == KS_OK)
+        *missing = true;
+    unlink(dest.data);
+    ks_buf_release(&dest);
+    return rc;
+}
+
 enum ks_code
 ks_vulndb_update(const char *db_path, const struct ks_vulndb_update_opts *opts,
                  struct ks_arena *arena, struct ks_vulndb_summary *out, struct ks_err *err)
@@ -1124,6 +1192,9 @@ ks_vulndb_update(const char *db_path, const struct ks_vulndb_update_opts *opts,
         goto out_cfg;
     if (dir_mirror) {
         rc = ks_vdb_import_mirror_dir(u.b, mirror_dir, opts->only, opts->n_only, err);
+        /* The distro feeds under native/ (update_distro.c, docs/feeds.md). */
+        if (rc == KS_OK && cfg.distro_on)
+            rc = ks_vdb_distro_mirror_dir(u.b, mirror_dir, opts->only, opts->n_only, err);
         if (rc != KS_OK)
             goto fail;
         cfg_release(&cfg);
@@ -1160,6 +1231,27 @@ ks_vulndb_update(const char *db_path, const struct ks_vulndb_update_opts *opts,
     if (wanted(opts->only, opts->n_only, "kev") &&
         (rc = fetch_and_import(&u, "kev", "kev", cfg.kev, true, NULL, err)) != KS_OK)
         goto fail;
+    {
+        struct ks_vdb_fetch_ops ops = {.ctx = &u,
+                                       .fetch_import = distro_fetch_import,
+                                       .fetch_file = distro_fetch_file};
+        const char *http_mirror = cfg.mirror != NULL && !dir_mirror ? cfg.mirror : NULL;
+        char *base = http_mirror ? ks_strdup(http_mirror) : NULL;
+
+        if (base != NULL) {
+            size_t n = strlen(base);
+
+            while (n > 0 && base[n - 1] == '/')
+                base[--n] = '\0';
+        }
+        if (http_mirror != NULL && base == NULL)
+            rc = ks_err_set(err, KS_ENOMEM, "out of memory");
+        else if (cfg.distro_on)
+            rc = ks_vdb_distro_update(u.b, &ops, base, cfg.distro, opts->only, opts->n_only, err);
+        ks_free(base);
+        if (rc != KS_OK)
+            goto fail;
+    }
     rmdir(u.dl_dir);
     ks_free(u.dl_dir);
     cfg_release(&cfg);

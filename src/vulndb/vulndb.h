@@ -142,7 +142,7 @@ enum ks_code ks_advisory_to_json(const struct ks_advisory *adv, json_t **out, st
 
 struct ks_vulndb;
 
-#define KS_VULNDB_SCHEMA_VERSION 1
+#define KS_VULNDB_SCHEMA_VERSION 2
 #define KS_VULNDB_DEFAULT_MAX_AGE_DAYS 7
 
 /*
@@ -262,6 +262,17 @@ enum ks_code ks_vulndb_find_by_package(struct ks_vulndb *db, enum ks_eco eco,
  */
 enum ks_code ks_vulndb_has_data(struct ks_vulndb *db, enum ks_eco eco, struct ks_str release,
                                 bool *out, struct ks_err *err);
+
+/*
+ * The advisory without its version data: every field, but affected[] entries
+ * carry only package, severity, status and vendor severity (no ranges,
+ * versions or ecosystem/database_specific). What the scan needs to build
+ * findings, at a fraction of the decoding cost of long `versions` lists.
+ * KS_ENOTFOUND if none.
+ */
+enum ks_code ks_vulndb_get_advisory_head(struct ks_vulndb *db, struct ks_str id,
+                                         struct ks_arena *arena, struct ks_advisory *out,
+                                         struct ks_err *err);
 
 /* The advisory with this id (withdrawn ones too). KS_ENOTFOUND if none. */
 enum ks_code ks_vulndb_get_advisory(struct ks_vulndb *db, struct ks_str id,
@@ -461,5 +472,63 @@ struct ks_vulndb_update_opts {
 enum ks_code ks_vulndb_update(const char *db_path, const struct ks_vulndb_update_opts *opts,
                               struct ks_arena *arena, struct ks_vulndb_summary *out,
                               struct ks_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Distribution feeds (issue 4, docs/feeds.md): which advisories apply to a  */
+/* scanned distribution, and the restrictions distro importers put in an     */
+/* affected entry (hit->purl) that the matcher must honour.                 */
+
+/* One ecosystem (with release) whose advisories apply to a distribution. */
+struct ks_vulndb_os_eco {
+    enum ks_eco eco;       /* KS_ECO_AMAZON */
+    const char *release;   /* "2023"; "" for rolling distributions (Wolfi) */
+    const char *ecosystem; /* "Amazon Linux:2023": what ks_vulndb_find_by_package */
+                           /* is asked with (eco + release) */
+    bool rebuild;          /* the data of the distribution this one rebuilds */
+                           /* (CentOS Linux 6-8 -> Red Hat): same NEVRAs */
+};
+
+/*
+ * The ecosystems to query for an os-release ID and VERSION_ID, in order of
+ * preference, at most max; returns how many (0: no distro feed covers it,
+ * or out of memory). Each distribution is matched against its own
+ * vendor's data only — an Amazon Linux root never against RHEL's, Rocky
+ * against Rocky's — except CentOS Linux 6-8, which also gets Red Hat's
+ * (marked rebuild). Examples: amzn 2023 -> Amazon Linux:2023; amzn 2 ->
+ * Amazon Linux:2; amzn 2018.03 -> Amazon Linux:1; rhel 8.6 -> Red Hat:8;
+ * ubuntu 22.04 -> Ubuntu:22.04; alpine 3.19.1 -> Alpine:v3.19 (an edge
+ * VERSION_ID "3.21_alpha..." adds Alpine:edge); debian 12 -> Debian:12.
+ * Strings are static or in arena. Thread-safe.
+ */
+size_t ks_vulndb_os_ecosystems(const char *id, const char *version_id, struct ks_arena *arena,
+                               struct ks_vulndb_os_eco *out, size_t max);
+
+/*
+ * The RPM module stream ("nodejs:18") an affected entry is restricted to:
+ * the purl qualifier rpmmod=name:stream[:version:context]; empty when the
+ * entry is for non-modular packages. A module-stream fix applies only to
+ * installed packages whose MODULARITYLABEL starts with that stream, and a
+ * non-modular fix only to packages without one: see ks_vulndb_module_applies.
+ */
+struct ks_str ks_vulndb_purl_module(const char *purl);
+/* Does an entry restricted to entry_module apply to a package with this */
+/* MODULARITYLABEL (NULL or "" when it has none)?                          */
+bool ks_vulndb_module_applies(struct ks_str entry_module, const char *modularity_label);
+/*
+ * Does a Debian/Ubuntu affected entry name a binary package rather than a
+ * source package? USN OVAL lists binary names (libssl3, not openssl);
+ * Kensa's importers mark source names with the purl qualifier arch=source
+ * and give binary names a purl without it. Entries without a purl are
+ * source names (OSV's rule for Debian-family ecosystems). The matcher
+ * looks a Debian-family package up twice: by source name (entries for
+ * which this is false) and by binary name (entries for which it is true).
+ */
+bool ks_vulndb_purl_is_binary(enum ks_eco eco, const char *purl);
+
+/*
+ * Is s a distro feed's source kind ("alas", "secdb", "debian", "usn-oval",
+ * ...) or one source of it ("alas:2023")? For `db update --source`.
+ */
+bool ks_vulndb_is_distro_source(const char *s);
 
 #endif

@@ -240,6 +240,9 @@ typedef enum ks_code (*ks_jsplit_fn)(void *ctx, const char *elem, size_t len, ui
  */
 enum ks_code ks_jsplit(struct ks_vdb_stream *in, const char *member, ks_jsplit_fn fn, void *ctx,
                        json_t **envelope, struct ks_err *err);
+/* The same for a document that is one top-level array of objects (AlmaLinux errata). */
+enum ks_code ks_jsplit_array(struct ks_vdb_stream *in, ks_jsplit_fn fn, void *ctx,
+                             struct ks_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* YAML (libyaml) into jansson, for OSV YAML records. Plain scalars stay    */

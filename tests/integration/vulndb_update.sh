@@ -136,6 +136,7 @@ nvd.api_delay_ms = 0
 nvd.years = 2020-2020
 epss = $URL/ok/epss/epss_scores-current.csv.gz
 kev = $URL/ok/kev/known_exploited_vulnerabilities.json
+distro = off
 EOF
 "$KENSA" db update --db "$T/api.db" --config "$T/api.conf" --format json >"$T/a1.json" 2>&1
 check "config sources: first update (no increment yet)" jq_py "$T/a1.json" \

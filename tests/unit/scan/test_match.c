@@ -90,6 +90,12 @@ static const struct {
      "{\"id\":\"OSV-2099-0008\",\"modified\":\"2024-01-01T00:00:00Z\",\"aliases\":"
      "[\"CVE-2099-0008\"],\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":"
      "\"openssl\"},\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}"},
+    /* Red Hat's fix: CentOS Linux 7 rebuilds RHEL 7, so it applies there too. */
+    {"RHSA-2099:0010.json",
+     "{\"id\":\"RHSA-2099:0010\",\"modified\":\"2024-01-01T00:00:00Z\",\"upstream\":"
+     "[\"CVE-2099-0010\"],\"affected\":[{\"package\":{\"ecosystem\":\"Red Hat:7\",\"name\":"
+     "\"openssl-libs\"},\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":"
+     "\"0\"},{\"fixed\":\"1:1.0.2k-26.el7_9\"}]}]}]}"},
     /* Kernel: only the running one is matched on a live host. */
     {"DEBIAN-CVE-2099-0009.json",
      "{\"id\":\"DEBIAN-CVE-2099-0009\",\"modified\":\"2024-01-01T00:00:00Z\",\"upstream\":"
@@ -307,6 +313,34 @@ test_match_all_kernels(void)
     g = find_group(&r, "CVE-2099-0009", "Debian:12/linux");
     CHECK(g != NULL && g->n_pkgs == 2);
     CHECK_INT(r.skipped[KS_SKIP_NOT_RUNNING], 0);
+    ks_vulndb_free(db);
+    ks_arena_free(a);
+}
+
+static void
+test_match_rebuild(void)
+{
+    struct ks_arena *a = ks_arena_new(0);
+    struct ks_inventory *inv = ks_inventory_new(a);
+    struct ks_vulndb *db = NULL;
+    struct ks_match_result r;
+    const struct ks_match_group *g;
+
+    build_db();
+    inv->has_os = true;
+    inv->os.id = "centos";
+    inv->os.version_id = "7";
+    inv->target.type = KS_RES_HOST;
+    CHECK_OK(ks_os_finish(&inv->os, a));
+    add_pkg(inv, inv->os.eco, inv->os.ecosystem, "openssl-libs", "1:1.0.2k-19.el7", NULL, NULL,
+            KS_PKG_OS, "var/lib/rpm/Packages");
+    CHECK_OK(ks_inventory_finish(inv, NULL));
+    CHECK_OK(ks_vulndb_open(db_path, &db, NULL));
+    CHECK_OK(ks_match_inventory(db, inv, NULL, a, &r, NULL));
+    g = r.n_groups == 1 ? &r.groups[0] : NULL;
+    CHECK(g != NULL && strcmp(g->vuln_id, "CVE-2099-0010") == 0);
+    CHECK(g && g->pkgs[0].fixed && strcmp(g->pkgs[0].fixed, "1:1.0.2k-26.el7_9") == 0);
+    CHECK_INT(r.skipped[KS_SKIP_NO_DATA], 0);
     ks_vulndb_free(db);
     ks_arena_free(a);
 }
@@ -530,5 +564,6 @@ test_bad_rules(void)
     ks_arena_free(a);
 }
 
-KS_TEST_MAIN(KS_TEST(test_vuln_ids), KS_TEST(test_match_rules), KS_TEST(test_package_keys), KS_TEST(test_match_all_kernels),
+KS_TEST_MAIN(KS_TEST(test_vuln_ids), KS_TEST(test_match_rules), KS_TEST(test_package_keys),
+             KS_TEST(test_match_all_kernels), KS_TEST(test_match_rebuild),
              KS_TEST(test_scan_document), KS_TEST(test_scan_suppression), KS_TEST(test_bad_rules))

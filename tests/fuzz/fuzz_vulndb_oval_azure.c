@@ -1,0 +1,15 @@
+/*
+ * fuzz_vulndb_oval_azure.c: CBL-Mariner / Azure Linux OVAL.
+ */
+#include "vulndb_sink.h"
+
+#include "vulndb/distro_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_import(ks_vdb_azure_oval_import, data, size);
+    return 0;
+}

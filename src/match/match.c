@@ -715,6 +715,23 @@ collect_no_data(struct matcher *m, struct ks_err *err)
     return KS_OK;
 }
 
+/* The ecosystems the host's distribution rebuilds (CentOS Linux -> Red Hat), at most max. */
+static size_t
+host_rebuilds(const struct ks_inventory *inv, struct ks_arena *arena, struct ks_vulndb_os_eco *out,
+              size_t max)
+{
+    struct ks_vulndb_os_eco all[8];
+    size_t n = 0, n_all;
+
+    if (!inv->has_os || inv->os.id == NULL)
+        return 0;
+    n_all = ks_vulndb_os_ecosystems(inv->os.id, inv->os.version_id, arena, all, KS_ARRAY_LEN(all));
+    for (size_t i = 0; i < n_all && n < max; i++)
+        if (all[i].rebuild)
+            out[n++] = all[i];
+    return n;
+}
+
 enum ks_code
 ks_match_inventory(struct ks_vulndb *db, const struct ks_inventory *inv,
                    const struct ks_match_opts *opts, struct ks_arena *arena,
@@ -740,15 +757,7 @@ ks_match_inventory(struct ks_vulndb *db, const struct ks_inventory *inv,
         rc = oom(err);
         goto out;
     }
-    if (inv->has_os && inv->os.id != NULL) {
-        struct ks_vulndb_os_eco all[8];
-        size_t n = ks_vulndb_os_ecosystems(inv->os.id, inv->os.version_id, arena, all,
-                                           KS_ARRAY_LEN(all));
-
-        for (size_t i = 0; i < n && m.n_rebuilds < KS_ARRAY_LEN(m.rebuilds); i++)
-            if (all[i].rebuild)
-                m.rebuilds[m.n_rebuilds++] = all[i];
-    }
+    m.n_rebuilds = host_rebuilds(inv, arena, m.rebuilds, KS_ARRAY_LEN(m.rebuilds));
     for (size_t i = 0; i < inv->n_pkgs; i++)
         if ((rc = match_pkg(&m, inv->pkgs[i], err)) != KS_OK)
             goto out;
@@ -769,45 +778,82 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Lookup keys (the server's inventory index).                              */
 
-bool
-ks_match_package_key(const struct ks_pkg *p, struct ks_arena *arena, struct ks_match_key *out,
-                     bool *oom)
+/* Add the key (eco's family, release, name normalised for eco). false: out of memory. */
+static bool
+add_key(enum ks_eco eco, struct ks_str release, const char *name, struct ks_arena *arena,
+        struct ks_match_key *keys, size_t *n)
+{
+    struct ks_buf norm = KS_BUF_INIT(4096);
+    struct ks_match_key k;
+
+    ks_eco_normalize_name(eco, ks_str_c(name), &norm);
+    if (ks_buf_err(&norm) != KS_OK) {
+        bool oom = ks_buf_err(&norm) == KS_ENOMEM;
+
+        ks_buf_release(&norm);
+        return !oom; /* a name over the limit is looked up by nobody */
+    }
+    k.ecosystem = ks_eco_info(eco)->name;
+    k.release = ks_arena_strndup(arena, release.ptr, release.len);
+    k.name = ks_arena_strndup(arena, norm.data, norm.len);
+    ks_buf_release(&norm);
+    if (k.release == NULL || k.name == NULL)
+        return false;
+    keys[(*n)++] = k;
+    return true;
+}
+
+/* The keys of p (at most 2 + n_rb) into keys[*n...]. false: out of memory. */
+static bool
+package_keys(const struct ks_pkg *p, const struct ks_vulndb_os_eco *rb, size_t n_rb,
+             struct ks_arena *arena, struct ks_match_key *keys, size_t *n)
 {
     const struct ks_eco_info *info = ks_eco_info(p->eco);
     struct ks_str release = release_of(p->ecosystem);
     const char *qname = p->name;
-    struct ks_buf norm = KS_BUF_INIT(4096);
-    struct ks_match_key k;
 
-    *oom = false;
     /* The same gates as wanted() and match_pkg(), minus the kernel rule: an */
     /* index that names a package the matcher skips costs one extra re-match. */
     if ((!ks_pkg_is_os(p) && p->owner != NULL) || p->version == NULL || p->version[0] == '\0' ||
         p->eco == KS_ECO_UNKNOWN || p->name == NULL || ks_pkg_is_os(p) != info->is_os)
-        return false;
+        return true;
     if (info->is_os && release.len == 0) {
         const struct ks_distro *d = ks_distro_by_eco(p->eco);
 
         if (d == NULL || d->release != KS_REL_NONE)
-            return false;
+            return true;
     }
     if (ks_pkg_is_os(p) && (is_deb_family(p->eco) || is_apk_family(p->eco)) &&
         p->source_name != NULL && p->source_name[0] != '\0')
         qname = p->source_name;
-    ks_eco_normalize_name(p->eco, ks_str_c(qname), &norm);
-    if (ks_buf_err(&norm) != KS_OK) {
-        *oom = ks_buf_err(&norm) == KS_ENOMEM;
-        ks_buf_release(&norm);
+    if (!add_key(p->eco, info->is_os ? release : KS_STR(""), qname, arena, keys, n))
         return false;
-    }
-    k.ecosystem = info->name;
-    k.release = info->is_os ? ks_arena_strndup(arena, release.ptr, release.len) : "";
-    k.name = ks_arena_strndup(arena, norm.data, norm.len);
-    ks_buf_release(&norm);
-    if (k.release == NULL || k.name == NULL) {
-        *oom = true;
+    /* match_pkg asks Debian-family data by the binary name too. */
+    if (ks_pkg_is_os(p) && is_deb_family(p->eco) && strcmp(qname, p->name) != 0 &&
+        !add_key(p->eco, release, p->name, arena, keys, n))
         return false;
-    }
-    *out = k;
+    for (size_t i = 0; ks_pkg_is_os(p) && i < n_rb; i++)
+        if (!add_key(rb[i].eco, ks_str_c(rb[i].release), qname, arena, keys, n))
+            return false;
     return true;
+}
+
+enum ks_code
+ks_match_inventory_keys(const struct ks_inventory *inv, struct ks_arena *arena,
+                        struct ks_match_key **keys, size_t *n, struct ks_err *err)
+{
+    struct ks_vulndb_os_eco rb[4];
+    size_t n_rb = host_rebuilds(inv, arena, rb, KS_ARRAY_LEN(rb)), cap, bytes, got = 0;
+    struct ks_match_key *k = NULL;
+
+    if (!ks_size_mul(inv->n_pkgs, 2 + n_rb, &cap) || !ks_size_mul(cap, sizeof(*k), &bytes))
+        return oom(err); /* cannot be allocated anyway */
+    if (cap > 0 && (k = ks_arena_alloc(arena, bytes)) == NULL)
+        return oom(err);
+    for (size_t i = 0; i < inv->n_pkgs; i++)
+        if (!package_keys(inv->pkgs[i], rb, n_rb, arena, k, &got))
+            return oom(err);
+    *keys = k;
+    *n = got;
+    return KS_OK;
 }

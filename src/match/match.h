@@ -106,25 +106,27 @@ enum ks_code ks_match_inventory(struct ks_vulndb *db, const struct ks_inventory 
                                 struct ks_match_result *out, struct ks_err *err);
 
 /*
- * The DB lookup the matcher makes for package p, as the vulnerability DB's
- * change sets name packages: the ecosystem family without release
- * ("Debian", "npm"), the release for distribution packages ("12", "v3.19";
- * "" for language packages, whose lookups span every release) and the
- * normalised name it queries (the source package for Debian/Ubuntu and
- * Alpine-family packages). The server indexes stored inventories by it, so
- * that a DB update re-evaluates only the resources holding a package it
- * names. false when the matcher never looks p up (no version, unknown
- * ecosystem, a language package an OS package owns); strings live in arena
- * (*out untouched on false or out of memory, which also returns false with
- * *oom set). Thread-safe.
+ * The DB lookups the matcher makes for the packages of inv, as the
+ * vulnerability DB's change sets name packages: the ecosystem family
+ * without release ("Debian", "npm"), the release for distribution packages
+ * ("12", "v3.19"; "" for language packages, whose lookups span every
+ * release) and the normalised name it queries: the source package for
+ * Debian/Ubuntu and Alpine-family packages, and for Debian-family ones
+ * also the binary name (feeds that name binaries); on a rebuild (CentOS
+ * Linux) also the same names in the data of what it rebuilds (Red Hat).
+ * Packages the matcher never looks up (no version, unknown ecosystem, a
+ * language package an OS package owns) have none. The server indexes
+ * stored inventories by them, so that a DB update re-evaluates only the
+ * resources holding a package it names. *keys (in arena, strings too)
+ * gets *n keys, duplicates possible. KS_ENOMEM only. Thread-safe.
  */
 struct ks_match_key {
     const char *ecosystem; /* family without release */
     const char *release;
     const char *name;      /* normalised */
 };
-bool ks_match_package_key(const struct ks_pkg *p, struct ks_arena *arena, struct ks_match_key *out,
-                          bool *oom);
+enum ks_code ks_match_inventory_keys(const struct ks_inventory *inv, struct ks_arena *arena,
+                                     struct ks_match_key **keys, size_t *n, struct ks_err *err);
 
 /*
  * The vulnerability ids an advisory stands for: its id when it is a CVE,

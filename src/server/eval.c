@@ -188,21 +188,16 @@ index_of(const struct ks_inventory *inv, struct ks_arena *a, struct ks_store_inv
          struct ks_err *err)
 {
     struct ks_store_pkg_key *keys = NULL;
+    struct ks_match_key *mk = NULL;
     size_t n = 0;
+    enum ks_code rc;
 
-    if (inv->n_pkgs > 0 &&
-        (keys = ks_arena_calloc(a, inv->n_pkgs, sizeof(*keys))) == NULL)
+    if ((rc = ks_match_inventory_keys(inv, a, &mk, &n, err)) != KS_OK)
+        return rc;
+    if (n > 0 && (keys = ks_arena_calloc(a, n, sizeof(*keys))) == NULL)
         return ks_err_set(err, KS_ENOMEM, "out of memory");
-    for (size_t i = 0; i < inv->n_pkgs; i++) {
-        struct ks_match_key k;
-        bool oom = false;
-
-        if (ks_match_package_key(inv->pkgs[i], a, &k, &oom)) {
-            keys[n++] = (struct ks_store_pkg_key){k.ecosystem, k.release, k.name};
-        } else if (oom) {
-            return ks_err_set(err, KS_ENOMEM, "out of memory");
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (struct ks_store_pkg_key){mk[i].ecosystem, mk[i].release, mk[i].name};
     si->keys = keys;
     si->n_keys = n;
     si->packages = inv->n_pkgs;
@@ -641,8 +636,9 @@ select_resources(struct srv *s, struct ks_store *store, struct ks_vulndb *db, bo
             rc = ks_err_set(err, KS_ENOMEM, "out of memory");
             goto out;
         }
-        json_object_set_new(acc, "resources",
-                            json_integer(json_integer_value(json_object_get(acc, "resources")) + 1));
+        json_object_set_new(
+            acc, "resources",
+            json_integer(json_integer_value(json_object_get(acc, "resources")) + 1));
         capped_push(json_object_get(acc, "resourceIds"), CHANGELOG_MAX_IDS, rid);
     }
     json_object_set_new(summary, "mode", json_string(mode));

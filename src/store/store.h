@@ -597,8 +597,7 @@ enum ks_code ks_store_changelog_add(struct ks_store *s, const char *db_id, const
  * not NULL, replaces the one recorded (the pass adds what it did to it).
  */
 enum ks_code ks_store_changelog_done(struct ks_store *s, int64_t change_id, int64_t resources,
-                                     const json_t *change_set, int64_t now_ms,
-                                     struct ks_err *err);
+                                     const json_t *change_set, int64_t now_ms, struct ks_err *err);
 /* The db_id of the newest change recorded, into out ("" when none). */
 enum ks_code ks_store_changelog_last(struct ks_store *s, char *out, size_t cap,
                                      struct ks_err *err);

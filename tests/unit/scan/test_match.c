@@ -386,36 +386,58 @@ finding_for(const json_t *doc, const char *vuln)
     return NULL;
 }
 
+/* The keys of an inventory, one "ecosystem|release|name" per line. */
+static void
+keys_text(const struct ks_inventory *inv, struct ks_arena *a, struct ks_buf *got)
+{
+    struct ks_match_key *k = NULL;
+    size_t n = 0;
+
+    CHECK_OK(ks_match_inventory_keys(inv, a, &k, &n, NULL));
+    for (size_t i = 0; i < n; i++)
+        ks_buf_appendf(got, "%s|%s|%s\n", k[i].ecosystem, k[i].release, k[i].name);
+}
+
 /* The index keys stand for exactly the lookups the matcher makes. */
 static void
 test_package_keys(void)
 {
     struct ks_arena *a = ks_arena_new(0);
-    struct ks_inventory *inv = make_inventory(a);
+    struct ks_inventory *inv = make_inventory(a), *centos = ks_inventory_new(a);
     struct ks_buf got = KS_BUF_INIT(1 << 16);
-    bool oom = false;
 
-    for (size_t i = 0; i < inv->n_pkgs; i++) {
-        struct ks_match_key k;
-
-        if (!ks_match_package_key(inv->pkgs[i], a, &k, &oom)) {
-            CHECK(!oom);
-            continue;
-        }
-        ks_buf_appendf(&got, "%s|%s|%s\n", k.ecosystem, k.release, k.name);
-    }
-    /* Source packages for Debian; language packages without release; the dpkg-owned */
-    /* pyyaml 5.3, the unpinned npm package and bash of a Debian:13 (matched: has data */
-    /* is asked later) as the matcher treats them. */
+    keys_text(inv, a, &got);
+    /* Source packages for Debian, and the binary name where it differs (feeds */
+    /* naming binaries); language packages without release; the dpkg-owned */
+    /* pyyaml 5.3, the unpinned npm package and bash of a Debian:13 (matched: */
+    /* has data is asked later) as the matcher treats them. */
     CHECK_STR(got.data, "Debian|12|gcc-12\n"
+                        "Debian|12|cpp\n"
                         "Debian|12|linux\n"
+                        "Debian|12|linux-image-6.1.0-18-amd64\n"
                         "Debian|12|linux\n"
+                        "Debian|12|linux-image-6.1.0-20-amd64\n"
                         "Debian|12|openssl\n"
                         "Debian|12|pyyaml\n"
+                        "Debian|12|python3-yaml\n"
                         "Debian|12|zlib\n"
+                        "Debian|12|zlib1g\n"
                         "Debian|13|bash\n"
                         "PyPI||pyyaml\n"
                         "npm||left-pad\n");
+    /* A rebuild: CentOS Linux 7 is also looked up in Red Hat 7's data. */
+    centos->has_os = true;
+    centos->os.id = "centos";
+    centos->os.version_id = "7";
+    centos->target.type = KS_RES_HOST;
+    CHECK_OK(ks_os_finish(&centos->os, a));
+    add_pkg(centos, centos->os.eco, centos->os.ecosystem, "openssl-libs", "1:1.0.2k-19.el7", NULL,
+            NULL, KS_PKG_OS, "var/lib/rpm/Packages");
+    CHECK_OK(ks_inventory_finish(centos, NULL));
+    ks_buf_reset(&got);
+    keys_text(centos, a, &got);
+    CHECK_STR(got.data, "CentOS|7|openssl-libs\n"
+                        "Red Hat|7|openssl-libs\n");
     ks_buf_release(&got);
     ks_arena_free(a);
 }

@@ -149,6 +149,7 @@ ks_server_config_load(const char *path, struct ks_server_config *c, struct ks_er
                                         "webhooks", "webhookRetry",  "s3",
                                         "metricsToken", "maxInventoryBytes",
                                         "vulndbCheckSeconds", "staleInventoryDays",
+                                        "vulndbUpdateHours",
                                         "vulndbMirror", "vulndbConfig", "scanPaths",
                                         "insecureRegistries"};
     struct ks_buf b = KS_BUF_INIT(CONFIG_MAX_BYTES);
@@ -217,6 +218,10 @@ ks_server_config_load(const char *path, struct ks_server_config *c, struct ks_er
     if ((rc = get_num(doc, "staleInventoryDays", 0, 3650, &d, path, err)) != KS_OK)
         goto out;
     c->stale_inventory_ms = (int64_t)(d * 86400000.0);
+    d = (double)c->vulndb_update_ms / 3600000.0;
+    if ((rc = get_num(doc, "vulndbUpdateHours", 0, 8760, &d, path, err)) != KS_OK)
+        goto out;
+    c->vulndb_update_ms = (int64_t)(d * 3600000.0);
     if ((rc = copy_str(doc, "vulndbMirror", c->vulndb_mirror, sizeof(c->vulndb_mirror), path,
                        err)) != KS_OK ||
         (rc = copy_str(doc, "vulndbConfig", c->vulndb_config, sizeof(c->vulndb_config), path,

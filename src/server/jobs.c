@@ -5,7 +5,8 @@
  * is configured) and SBOM exports, and once a minute takes images past
  * their ECR rescan duration, and hosts whose inventory went stale, out of
  * continuous monitoring. The scanner runs scan requests and DB updates
- * (which may take minutes) so that they never hold up reports.
+ * (which may take minutes), and the scheduled DB update when one is due,
+ * so that they never hold up reports.
  */
 #include "server/server_int.h"
 
@@ -21,6 +22,8 @@
 #define MAINTAIN_EVERY_MS (10 * 60000)
 /* A scan job RUNNING this long belongs to a server that died: run it again. */
 #define JOB_STALE_MS (10LL * 60 * 1000)
+/* How often the scanner asks whether a scheduled DB update is due. */
+#define DUE_CHECK_MS 60000LL
 
 static void
 process_report(struct srv *s, struct ks_store *store, struct ks_store_report *r)
@@ -176,6 +179,7 @@ scanner_main(void *arg)
     struct srv *s = arg;
     struct ks_err err = KS_ERR_INIT;
     struct ks_store *store = NULL;
+    int64_t last_update = 0, next_due_check = 0;
 
     for (;;) {
         struct ks_store_job job;
@@ -191,6 +195,11 @@ scanner_main(void *arg)
                 srv_job_run(s, store, &job);
                 ks_store_job_release(&job);
             }
+        }
+        if (!found && s->cfg.vulndb_update_ms > 0 && ks_time_now_ms() >= next_due_check) {
+            /* Asked at most once a minute (or once a period, when shorter). */
+            srv_vdb_update_if_due(s, &last_update);
+            next_due_check = ks_time_now_ms() + KS_MIN(s->cfg.vulndb_update_ms, DUE_CHECK_MS);
         }
         pthread_mutex_lock(&s->worker_mu);
         stopping = s->stopping;

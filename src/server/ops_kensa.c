@@ -591,14 +591,17 @@ run_scan(struct srv *s, struct ks_store *store, struct ks_store_job *job, json_t
         ks_err_set(err, KS_ENOMEM, "out of memory");
 }
 
+/*
+ * Update the DB at --db from the configured mirror or feeds (only: the
+ * sources to update, or all), then let the watcher pick the new file up
+ * and re-evaluate before returning: *result describes what happened.
+ */
 static void
-run_db_update(struct srv *s, struct ks_store_job *job, json_t **result, struct ks_err *err,
-              bool *ok)
+db_update(struct srv *s, const json_t *only, json_t **result, struct ks_err *err, bool *ok)
 {
     struct ks_vulndb_update_opts o;
     struct ks_vulndb_summary sum;
     struct ks_arena *a = ks_arena_new(1 << 16);
-    const json_t *only = json_object_get(job->payload, "only");
     const char *names[64];
     json_t *sources;
     size_t n = 0, i;
@@ -639,6 +642,56 @@ run_db_update(struct srv *s, struct ks_store_job *job, json_t **result, struct k
     *ok = *result != NULL;
     if (!*ok)
         ks_err_set(err, KS_ENOMEM, "out of memory");
+}
+
+static void
+run_db_update(struct srv *s, struct ks_store_job *job, json_t **result, struct ks_err *err,
+              bool *ok)
+{
+    db_update(s, json_object_get(job->payload, "only"), result, err, ok);
+}
+
+void
+srv_vdb_update_if_due(struct srv *s, int64_t *last_ms)
+{
+    struct ks_vulndb *db = NULL;
+    struct ks_err err = KS_ERR_INIT;
+    json_t *result = NULL;
+    const char *oldest = NULL;
+    int64_t now = ks_time_now_ms(), age = -1;
+    uint64_t gen = 0, t0;
+    bool ok = false;
+
+    if (s->cfg.vulndb_update_ms <= 0 || s->cfg.vulndb_path[0] == '\0' ||
+        (*last_ms > 0 && now - *last_ms < s->cfg.vulndb_update_ms))
+        return;
+    /* Due when the stalest source of the DB in use is older than the period, or */
+    /* there is no DB (or its age is unknown: no sources recorded). */
+    if (srv_vdb_acquire(s, &db, &gen, &err) == KS_OK) {
+        age = ks_vulndb_age(db, (time_t)(now / 1000), &oldest);
+        srv_vdb_release(s, db, gen);
+        if (age >= 0 && age * 1000 < s->cfg.vulndb_update_ms)
+            return;
+    }
+    *last_ms = now;
+    t0 = ks_clock_ns();
+    err = (struct ks_err)KS_ERR_INIT;
+    if (age < 0)
+        ks_log(KS_LOG_INFO, LOG, "scheduled db update: no db, or its age is unknown");
+    else
+        ks_log(KS_LOG_INFO, LOG, "scheduled db update: the db is %lld s old (source '%s')",
+               (long long)age, oldest ? oldest : "?");
+    db_update(s, NULL, &result, &err, &ok);
+    if (ok)
+        ks_log(KS_LOG_INFO, LOG, "scheduled db update: written=%d seq=%lld reevaluated=%d ms=%.1f",
+               json_is_true(json_object_get(result, "written")),
+               (long long)json_integer_value(json_object_get(result, "seq")),
+               json_is_true(json_object_get(result, "reevaluated")),
+               (double)(ks_clock_ns() - t0) / 1e6);
+    else
+        ks_log(KS_LOG_WARN, LOG, "scheduled db update failed (next try in %lld s): %s",
+               (long long)(s->cfg.vulndb_update_ms / 1000), err.msg);
+    json_decref(result);
 }
 
 void

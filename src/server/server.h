@@ -48,6 +48,8 @@ struct ks_server_config {
     int64_t vulndb_check_ms;   /* how often --db is checked for a swapped file (default 2 s) */
     int64_t stale_inventory_ms; /* hosts: STALE_INVENTORY after this long without an */
                                /* inventory (default 7 days; 0: never) */
+    int64_t vulndb_update_ms;  /* scheduled DB updates: when the DB is older than this */
+                               /* (default 0: none; updates on request only) */
     char vulndb_mirror[1024];  /* DB update jobs: a mirror dir or URL ("" = vulndbConfig/feeds) */
     char vulndb_config[4096];  /* DB update jobs: the vulndb.conf to read ("" = default lookup) */
     char scan_paths[KS_SERVER_MAX_SCAN_PATHS][1024]; /* what path scan requests may read */

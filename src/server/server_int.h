@@ -398,6 +398,12 @@ void srv_kensa_sbom_download(struct srv *s, const char *account_id, struct ks_st
                              struct srv_response *rs);
 /* Run one claimed scan or DB-update job (the scanner thread). */
 void srv_job_run(struct srv *s, struct ks_store *store, struct ks_store_job *job);
+/*
+ * The scheduled DB update (vulndbUpdateHours; the scanner thread): update
+ * --db when the DB in use is older than the period (or absent), at most
+ * once per period (*last_ms: the last attempt, 0 at start).
+ */
+void srv_vdb_update_if_due(struct srv *s, int64_t *last_ms);
 
 /* ------------------------------------------------------------------------ */
 /* Reports (report.c) and S3 (s3.c)                                         */

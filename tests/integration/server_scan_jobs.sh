@@ -4,9 +4,9 @@
 # docker-registry on loopback, the image pushed with skopeo), a DB update
 # run by the server from a mirror directory (watched as a job), coverage
 # UNSUPPORTED_OS / NO_INVENTORY / STALE_INVENTORY and an image past its
-# rescan duration, and SBOM exports (CycloneDX 1.4, SPDX 2.3) through the
-# AWS CLI to moto's S3 (when installed) and as a download, validated with
-# the official schemas.
+# rescan duration, SBOM exports (CycloneDX 1.4, SPDX 2.3) through the AWS
+# CLI to moto's S3 (when installed) and as a download, validated with the
+# official schemas, and the scheduled DB update (vulndbUpdateHours).
 source "$(dirname "$0")/lib/server.sh"
 SRC=${KS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 
@@ -259,4 +259,21 @@ check_eq "its findings stay as last evaluated" ACTIVE \
 push KC --resource-id i-old "$TMP/scans/web" >/dev/null
 check_eq "a new push brings it back" "ACTIVE SUCCESSFUL" "$(coverage KC i-old)"
 stop_server T
+
+# --- the scheduled DB update: a server whose --db does not exist yet builds it ----------------
+cat >"$TMP/sched.json" <<EOF
+{"vulndbUpdateHours": 0.001, "vulndbCheckSeconds": 0.3, "vulndbMirror": "$TMP/mirror",
+ "vulndbConfig": "$TMP/vulndb.conf"}
+EOF
+start_server U "$DATA2" --db "$TMP/sched.db" --config "$TMP/sched.json" || finish
+use U
+db_ready() { [ "$(scurl KC "$S_URL/kensa/v1/db" | jq -r '.available and (.evaluated.seq != null)')" = true ]; }
+wait_until 60 db_ready
+st=$(scurl KC "$S_URL/kensa/v1/db")
+check_eq "scheduled update: the DB was built and picked up without a request" "true 1" \
+  "$(jq -r '"\(.available) \(.seq)"' <<<"$st")"
+check_match "scheduled update: the server says why it ran" "scheduled db update: no db" "$(cat "$TMP/U.log")"
+check_match "scheduled update: ... and what it wrote" "scheduled db update: written=1 seq=1" \
+  "$(cat "$TMP/U.log")"
+stop_server U
 finish

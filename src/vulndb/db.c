@@ -65,6 +65,11 @@ struct ks_vulndb {
     char *lineage;
     struct src_age *srcs;
     size_t n_srcs;
+    /* Row counts for ks_vulndb_status, counted once: the file is never */
+    /* changed in place (updates rename a new file over it), and the */
+    /* server asks for them on every evaluation. */
+    bool counted;
+    uint64_t n_advisories, n_withdrawn, n_affected, n_nvd, n_epss, n_kev;
 };
 
 enum ks_code
@@ -823,14 +828,24 @@ ks_vulndb_status(struct ks_vulndb *db, struct ks_arena *arena, struct ks_vulndb_
     s.built_at = parse_time(ks_vdb_meta_get(db->db, "built_at", arena));
     s.content_hash = ks_vdb_meta_get(db->db, "content_hash", arena);
     s.kensa_version = ks_vdb_meta_get(db->db, "kensa_version", arena);
-    s.advisories = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM advisories");
-    s.withdrawn = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM advisories WHERE withdrawn");
-    s.affected_rows = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM affected");
-    s.nvd_records = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM nvd");
-    s.epss_records = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM epss");
-    s.kev_records = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM kev");
     if (total < 0)
         return ks_vdb_sqlerr(db->db, err, "status");
+    if (!db->counted) {
+        db->n_advisories = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM advisories");
+        db->n_withdrawn =
+            (uint64_t)pragma_int(db->db, "SELECT count(*) FROM advisories WHERE withdrawn");
+        db->n_affected = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM affected");
+        db->n_nvd = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM nvd");
+        db->n_epss = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM epss");
+        db->n_kev = (uint64_t)pragma_int(db->db, "SELECT count(*) FROM kev");
+        db->counted = true;
+    }
+    s.advisories = db->n_advisories;
+    s.withdrawn = db->n_withdrawn;
+    s.affected_rows = db->n_affected;
+    s.nvd_records = db->n_nvd;
+    s.epss_records = db->n_epss;
+    s.kev_records = db->n_kev;
     srcs = ks_arena_calloc(arena, (size_t)total + 1, sizeof(*srcs));
     if (srcs == NULL)
         return ks_err_set(err, KS_ENOMEM, "out of memory");

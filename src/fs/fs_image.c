@@ -91,13 +91,20 @@ impl(struct ks_fs *fs)
 /* ------------------------------------------------------------------------ */
 /* Layers.                                                                  */
 
+static void layer_name(const struct image_fs *im, size_t i, char *out, size_t n);
+
+/* why: what the read is for, in the debug log (tests count the layers a scan opens). */
 static enum ks_code
-open_layer_stream(struct image_fs *im, size_t i, struct img_stream **out, struct ks_err *err)
+open_layer_stream(struct image_fs *im, size_t i, const char *why, struct img_stream **out,
+                  struct ks_err *err)
 {
     int fd;
     struct stat st;
+    char name[128];
 
     im->layer_reads++;
+    layer_name(im, i, name, sizeof(name));
+    ks_log(KS_LOG_DEBUG, "fs.image", "reading layer %s for %s", name, why);
     if (im->img != NULL)
         return img_image_open_layer(im->img, i, out, err);
     fd = open(im->zip_paths[i], O_RDONLY | O_CLOEXEC);
@@ -180,7 +187,7 @@ try_replay(struct ks_fs *fs, size_t i, uint64_t *entries, uint64_t *bytes, bool 
     if (digest == NULL || digest[0] == '\0') {
         struct img_stream *s = NULL;
 
-        if (open_layer_stream(im, i, &s, &e2) != KS_OK)
+        if (open_layer_stream(im, i, "its diff id", &s, &e2) != KS_OK)
             return KS_OK; /* pass 1 gives the error */
         rc = img_stream_drain(s, &e2);
         img_stream_close(s);
@@ -208,6 +215,8 @@ try_replay(struct ks_fs *fs, size_t i, uint64_t *entries, uint64_t *bytes, bool 
     *bytes += L->entry->v.h.tar_bytes;
     L->replayed = true;
     im->n_replayed++;
+    ks_log(KS_LOG_DEBUG, "fs.image", "layer %s replayed from the layer cache (%llu entries)",
+           name, (unsigned long long)L->entry->v.h.n_entries);
     *done = true;
     return KS_OK;
 }
@@ -240,7 +249,7 @@ build_tree(struct ks_fs *fs, struct ks_err *err)
             if (im->lc != NULL && (rc = lc_writer_new(im->lc, &im->lcl[i].w, err)) != KS_OK)
                 return rc;
             w = im->lc != NULL ? im->lcl[i].w : NULL;
-            if ((rc = open_layer_stream(im, i, &s, err)) != KS_OK)
+            if ((rc = open_layer_stream(im, i, "its entries", &s, err)) != KS_OK)
                 return rc;
             rc = img_layer_apply_ex(im->tree, (uint16_t)i, name, &im->fmts[i], s,
                                     im->img ? id : NULL, &im->limits, &entries, &bytes, fs_warn_cb,
@@ -465,13 +474,11 @@ fill_from_lc(struct image_fs *im, struct cached *c, bool in_mem_cache, bool *fil
         return KS_OK;
     if ((j = lc_view_find(&L->entry->v, c->entry)) < 0)
         return KS_OK;
-    rc = lc_entry_blob(L->entry, (size_t)j, &b, &e2);
+    rc = lc_entry_blob(L->entry, (size_t)j, c->size, &b, &e2);
     if (rc == KS_ENOMEM)
         return ks_err_set(err, rc, "%s", e2.msg);
-    if (rc != KS_OK || b->size != c->size) {
-        ks_log(KS_LOG_WARN, "fs.layercache", "%s; reading the layer instead",
-               rc != KS_OK ? e2.msg : "a record's size does not match the layer's");
-        lc_blob_free(b);
+    if (rc != KS_OK) {
+        ks_log(KS_LOG_WARN, "fs.layercache", "%s; reading the layer instead", e2.msg);
         return KS_OK;
     }
     if (lc_blob_whole(b)) {
@@ -571,16 +578,32 @@ fetch_layer(struct ks_fs *fs, size_t layer, struct cached **items, size_t n, str
     struct image_fs *im = impl(fs);
     struct fetch f = {items, n, 0, KS_BUF_INIT(SIZE_MAX), im->lc != NULL};
     struct img_stream *s = NULL;
+    bool *filled;
     char name[128];
     enum ks_code rc;
 
     qsort(items, n, sizeof(*items), item_cmp);
     layer_name(im, layer, name, sizeof(name));
-    if ((rc = open_layer_stream(im, layer, &s, err)) != KS_OK)
-        return rc;
+    /* Which items this pass fills: on a failure (a digest mismatch shows only at the end) */
+    /* their bytes are dropped, so nothing unverified is read or stored in the layer cache. */
+    filled = ks_calloc(n + 1, sizeof(*filled));
+    if (filled == NULL)
+        return ks_err_set(err, KS_ENOMEM, "image: out of memory");
+    for (size_t i = 0; i < n; i++)
+        filled[i] = items[i]->data == NULL;
+    if ((rc = open_layer_stream(im, layer, "contents", &s, err)) != KS_OK)
+        goto out;
     rc = img_layer_fetch_ex(name, &im->fmts[layer], s, im->img ? im->layers[layer].diff_id : NULL,
                             &im->limits, fetch_want, fetch_take, &f, err);
     img_stream_close(s);
+    if (rc != KS_OK)
+        for (size_t i = 0; i < n; i++)
+            if (filled[i] && items[i]->data != NULL) {
+                ks_free(items[i]->data);
+                items[i]->data = NULL;
+            }
+out:
+    ks_free(filled);
     ks_buf_release(&f.cur);
     return rc;
 }

@@ -389,6 +389,30 @@ struct lc_cache {
     uint64_t max_bytes;
 };
 
+/*
+ * An entry is believed once its checksums pass (docs/targets.md), so only
+ * this user may be able to write the directory, as ssh asks of ~/.ssh.
+ */
+static bool
+dir_private(const char *path, struct ks_err *err)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        ks_err_set(err, KS_EIO, "'%s': %s", path, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        ks_err_set(err, KS_EINVAL, "'%s' is not a directory", path);
+    else if (st.st_uid != geteuid())
+        ks_err_set(err, KS_EINVAL, "'%s' belongs to uid %u, not to this user", path,
+                   (unsigned)st.st_uid);
+    else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        ks_err_set(err, KS_EINVAL, "'%s' is writable by other users (mode %03o)", path,
+                   (unsigned)(st.st_mode & 0777));
+    else
+        return true;
+    return false;
+}
+
 enum ks_code
 lc_open(const char *dir, uint64_t max_bytes, struct lc_cache **out, struct ks_err *err)
 {
@@ -441,6 +465,10 @@ lc_open(const char *dir, uint64_t max_bytes, struct lc_cache **out, struct ks_er
     if (ks_mkdir_p(c->sdir, 0700, &e2) != KS_OK) {
         ks_log(KS_LOG_WARN, LOG_MOD, "cannot create the layer cache (%s): layers are read",
                e2.msg);
+        lc_close(c);
+        c = NULL;
+    } else if (!dir_private(c->dir, &e2) || !dir_private(c->sdir, &e2)) {
+        ks_log(KS_LOG_WARN, LOG_MOD, "layer cache not used: %s; layers are read", e2.msg);
         lc_close(c);
         c = NULL;
     }
@@ -737,6 +765,10 @@ load(struct lc_cache *c, const char *diff_id, bool locked, struct lc_entry **out
         ks_err_set(&e2, KS_EPARSE, "not a regular file");
         goto corrupt;
     }
+    if (st.st_uid != geteuid()) {
+        ks_err_set(&e2, KS_EPARSE, "owned by uid %u, not by this user", (unsigned)st.st_uid);
+        goto corrupt;
+    }
     e->dev = (uint64_t)st.st_dev;
     e->ino = (uint64_t)st.st_ino;
     e->file_size = (uint64_t)st.st_size;
@@ -785,7 +817,8 @@ load(struct lc_cache *c, const char *diff_id, bool locked, struct lc_entry **out
     *out = e;
     return KS_OK;
 corrupt:
-    ks_log(KS_LOG_WARN, LOG_MOD, "ignoring corrupt layer cache entry '%s': %s", e->path, e2.msg);
+    ks_log(KS_LOG_WARN, LOG_MOD, "ignoring corrupt layer cache entry '%s': %s; reading the layer",
+           e->path, strncmp(e2.msg, "layer cache: ", 13) == 0 ? e2.msg + 13 : e2.msg);
     remove_if_same(c, e->path, e->dev, e->ino, locked);
     lc_entry_free(e);
     return ks_err_set(err, KS_ENOTFOUND, "layer cache: no valid entry for %s", diff_id);
@@ -810,17 +843,51 @@ lc_entry_has_digest(const struct lc_entry *e, const char *digest)
     return false;
 }
 
+/* Remember that record `ordinal` of e is damaged (its blob is not to be trusted or copied). */
+static void
+mark_bad(struct lc_entry *e, uint32_t ordinal)
+{
+    for (size_t i = 0; i < e->n_bad; i++)
+        if (e->bad[i] == ordinal)
+            return;
+    if (e->n_bad < LC_MAX_BAD)
+        e->bad[e->n_bad++] = ordinal;
+    else
+        e->bad_overflow = true;
+}
+
+static bool
+is_bad(const struct lc_entry *e, uint32_t ordinal)
+{
+    if (e->bad_overflow)
+        return true;
+    for (size_t i = 0; i < e->n_bad; i++)
+        if (e->bad[i] == ordinal)
+            return true;
+    return false;
+}
+
 enum ks_code
-lc_entry_blob(struct lc_entry *e, size_t i, struct lc_blob **out, struct ks_err *err)
+lc_entry_blob(struct lc_entry *e, size_t i, uint64_t size, struct lc_blob **out,
+              struct ks_err *err)
 {
     struct lc_rec r;
     struct lc_blob *b;
+    struct ks_err e2 = KS_ERR_INIT;
     enum ks_code rc;
 
     *out = NULL;
     if (i >= e->v.h.n_records)
         return ks_err_set(err, KS_EINVAL, "layer cache: no record %zu", i);
     lc_view_rec(&e->v, i, &r);
+    /* lc_parse bounds blob_len by n_ranges * 16 + r.size: checking r.size bounds the buffer. */
+    if (r.size != size) {
+        mark_bad(e, r.ordinal);
+        return ks_err_set(err, KS_EPARSE,
+                          "layer cache entry '%s': tar entry %u: %llu bytes, the layer's file %llu",
+                          e->path, r.ordinal, (unsigned long long)r.size,
+                          (unsigned long long)size);
+    }
     if (r.blob_len > SIZE_MAX - 1)
         return ks_err_set(err, KS_ETOOBIG, "layer cache: entry %u too big", r.ordinal);
     b = ks_calloc(1, sizeof(*b));
@@ -830,22 +897,27 @@ lc_entry_blob(struct lc_entry *e, size_t i, struct lc_blob **out, struct ks_err 
                           r.ordinal);
     }
     if (!read_at(e->fd, b->buf, (size_t)r.blob_len, e->v.data_off + r.blob_off)) {
-        rc = ks_err_set(err, KS_EPARSE, "layer cache: '%s': entry %u cut short", e->path,
-                        r.ordinal);
-        goto fail;
-    }
-    if (!sha256_eq(b->buf, (size_t)r.blob_len, r.sum)) {
-        rc = ks_err_set(err, KS_EPARSE, "layer cache: '%s': entry %u: checksum mismatch",
+        rc = ks_err_set(err, KS_EPARSE, "layer cache entry '%s': tar entry %u: cut short",
                         e->path, r.ordinal);
         goto fail;
     }
-    if ((rc = lc_parse_blob(b->buf, (size_t)r.blob_len, &r, b->ranges, &b->bytes, err)) != KS_OK)
+    if (!sha256_eq(b->buf, (size_t)r.blob_len, r.sum)) {
+        rc = ks_err_set(err, KS_EPARSE, "layer cache entry '%s': tar entry %u: checksum mismatch",
+                        e->path, r.ordinal);
         goto fail;
+    }
+    if ((rc = lc_parse_blob(b->buf, (size_t)r.blob_len, &r, b->ranges, &b->bytes, &e2)) !=
+        KS_OK) {
+        rc = ks_err_set(err, rc, "layer cache entry '%s': %s", e->path,
+                        strncmp(e2.msg, "layer cache: ", 13) == 0 ? e2.msg + 13 : e2.msg);
+        goto fail;
+    }
     b->n_ranges = r.n_ranges;
     b->size = r.size;
     *out = b;
     return KS_OK;
 fail:
+    mark_bad(e, r.ordinal);
     lc_blob_free(b);
     return rc;
 }
@@ -1108,6 +1180,8 @@ adds_to(struct lc_entry *e, const char *digest, const struct lc_content *recs, s
 {
     if (digest != NULL && digest[0] != '\0' && !lc_entry_has_digest(e, digest))
         return true;
+    if (e->n_bad > 0 || e->bad_overflow)
+        return true; /* a damaged record to rewrite or drop */
     for (size_t i = 0; i < n; i++) {
         struct lc_range have[LC_MAX_RANGES], want[LC_MAX_RANGES];
         size_t nw;
@@ -1117,8 +1191,11 @@ adds_to(struct lc_entry *e, const char *digest, const struct lc_content *recs, s
 
         if (recs[i].whole == NULL && j >= 0)
             continue; /* read through the entry itself: nothing it lacks */
-        if (j < 0)
-            return recs[i].whole != NULL;
+        if (j < 0) {
+            if (recs[i].whole != NULL)
+                return true;
+            continue;
+        }
         if (!rec_ranges(e, (size_t)j, &r, have))
             return true;
         if (lc_ranges_whole(have, r.n_ranges, r.size))
@@ -1157,7 +1234,8 @@ plan_one(struct plan *p, uint32_t ordinal, struct lc_entry *const *olds, size_t 
     for (size_t k = 0; k < n_old; k++) {
         ptrdiff_t j = lc_view_find(&olds[k]->v, ordinal);
 
-        has[k] = j >= 0 && rec_ranges(olds[k], (size_t)j, &rr[k], have[k]);
+        has[k] = j >= 0 && !is_bad(olds[k], ordinal) &&
+                 rec_ranges(olds[k], (size_t)j, &rr[k], have[k]);
         /* A whole record already kept wins over anything: copy it as it is. */
         if (has[k] && lc_ranges_whole(have[k], rr[k].n_ranges, rr[k].size)) {
             p->kind = SRC_COPY;
@@ -1292,7 +1370,8 @@ write_rec(struct out *o, const struct plan *p, uint64_t data_off, uint64_t *pos,
             EVP_DigestFinal_ex(o->md, sum, &sl) != 1)
             return KS_OK;
         if (memcmp(sum, r.sum, 32) != 0) {
-            ks_log(KS_LOG_WARN, LOG_MOD, "'%s': entry %u: checksum mismatch, dropped",
+            ks_log(KS_LOG_WARN, LOG_MOD,
+                   "layer cache entry '%s': tar entry %u: checksum mismatch, dropped",
                    p->src->path, p->ordinal);
             return KS_OK;
         }
@@ -1339,7 +1418,7 @@ write_union(struct out *o, const struct plan *p, struct lc_entry *const *olds, u
         struct ks_err e2 = KS_ERR_INIT;
         ptrdiff_t j = lc_view_find(&olds[k]->v, p->ordinal);
 
-        rc = j < 0 ? KS_ENOTFOUND : lc_entry_blob(olds[k], (size_t)j, &b[k], &e2);
+        rc = j < 0 ? KS_ENOTFOUND : lc_entry_blob(olds[k], (size_t)j, p->size, &b[k], &e2);
         if (rc == KS_ENOMEM) {
             rc = ks_err_set(err, rc, "%s", e2.msg);
             goto out;
@@ -1567,9 +1646,14 @@ lc_commit(struct lc_cache *c, const char *diff_id, const char *digest, struct lc
     }
     if (o.fd < 0)
         goto io;
-    if (w == NULL && (EVP_DigestInit_ex(o.md, EVP_sha256(), NULL) != 1 ||
-                      !copy_bytes(&o, loaded->fd, LC_INDEX_OFF, index_len, LC_INDEX_OFF)))
-        goto io;
+    /* The index from memory, where the metadata checksum verified it (not the file again). */
+    if (w == NULL) {
+        if (EVP_DigestInit_ex(o.md, EVP_sha256(), NULL) != 1)
+            goto io;
+        out_write(&o, loaded->v.index, (size_t)index_len, LC_INDEX_OFF);
+        if (o.failed)
+            goto io;
+    }
     data_off_plan = LC_INDEX_OFF + index_len + (uint64_t)n_plans * LC_REC_SIZE;
     for (size_t i = 0; i < n_plans; i++) {
         bool kept = false;

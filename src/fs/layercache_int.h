@@ -57,6 +57,7 @@
 #define LC_SMALL_FILE  ((uint64_t)64 << 10)  /* files up to this size are kept whole */
 #define LC_DEFAULT_MAX ((uint64_t)1 << 30)   /* KENSA_LAYER_CACHE_MAX default */
 #define LC_MAX_META    ((uint64_t)4 << 30)   /* header + index + table loaded at once */
+#define LC_MAX_BAD     64u                  /* damaged records remembered per entry and scan */
 
 struct lc_range {
     uint64_t off, len;
@@ -159,6 +160,10 @@ struct lc_entry {
     struct lc_view v;
     char *path;
     uint64_t dev, ino;
+    /* Records whose blob failed its checks in this scan: never copied, rewritten from the layer. */
+    uint32_t bad[LC_MAX_BAD];
+    size_t n_bad;
+    bool bad_overflow; /* more than LC_MAX_BAD: the next commit keeps none of the old records */
 };
 
 /*
@@ -182,8 +187,14 @@ struct lc_blob {
     const uint8_t *bytes; /* the ranges' bytes, concatenated, inside buf */
 };
 
-/* Read record i back; KS_EPARSE (err says why) when its checksum fails. */
-enum ks_code lc_entry_blob(struct lc_entry *e, size_t i, struct lc_blob **out,
+/*
+ * Read record i back, for a file the image's tree says is size bytes long
+ * (checked before anything is allocated, so a record cannot make a scan
+ * allocate more than the file). KS_EPARSE (err names the cache file and
+ * says why) when the record's size differs or its checksum or ranges are
+ * wrong: the record is then remembered as damaged (lc_commit rewrites it).
+ */
+enum ks_code lc_entry_blob(struct lc_entry *e, size_t i, uint64_t size, struct lc_blob **out,
                            struct ks_err *err);
 bool lc_blob_whole(const struct lc_blob *b);
 /* The bytes at offset off (inside a range), n at most; 0 when off is in no range. */

@@ -26,6 +26,8 @@ PACKAGES=(
   hyperfine wrk time bc
   # inventory: CycloneDX/SPDX outputs validated against their JSON schemas
   python3-jsonschema
+  # accuracy: osv-scanner's recorded api.osv.dev cassettes are YAML
+  python3-yaml
   # targets: htpasswd (bcrypt) for the basic-auth registry test
   apache2-utils
   # Go version oracle (golang.org/x/mod/semver) for tests/integration/version_oracle_go.sh

@@ -216,7 +216,7 @@ load_advisory(struct matcher *m, const char *id, struct adv_cache **out, struct 
     if (c == NULL)
         return oom(err);
     c->adv.id = id;
-    rc = ks_vulndb_get_advisory(m->db, ks_str_c(id), m->a, &c->adv, &aerr);
+    rc = ks_vulndb_get_advisory_head(m->db, ks_str_c(id), m->a, &c->adv, &aerr);
     if (rc == KS_ENOMEM)
         return ks_err_set(err, rc, "%s", aerr.msg);
     if (rc == KS_OK) {

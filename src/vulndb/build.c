@@ -86,10 +86,10 @@ enum {
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_ADV_GET] = "SELECT id, owner, modified, hash, withdrawn FROM advisories WHERE adv_id = ?",
-    [ST_ADV_INS] = "INSERT INTO advisories(adv_id, owner, modified, withdrawn, hash, doc) "
-                   "VALUES (?, ?, ?, ?, ?, ?)",
+    [ST_ADV_INS] = "INSERT INTO advisories(adv_id, owner, modified, withdrawn, hash, doc, head) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
     [ST_ADV_UPD] = "UPDATE advisories SET owner = ?, modified = ?, withdrawn = ?, hash = ?, "
-                   "doc = ? WHERE id = ?",
+                   "doc = ?, head = ? WHERE id = ?",
     [ST_ADV_DEL] = "DELETE FROM advisories WHERE id = ?",
     [ST_ADV_OWNER] = "UPDATE advisories SET owner = ? WHERE id = ?",
     [ST_ALIAS_INS] = "INSERT OR IGNORE INTO aliases(alias, adv, kind) VALUES (?, ?, ?)",
@@ -142,7 +142,7 @@ struct ks_vdb_build {
     bool have_old;         /* a usable old DB exists (copy it when writing) */
     char *old_content_hash;
     uint64_t old_advisories;
-    struct ks_buf json, blob, zdoc;
+    struct ks_buf json, blob, zdoc, zhead;
     ZSTD_CCtx *zc;
     struct ks_sha256_stream sha; /* reused for record hashes */
 };
@@ -546,6 +546,7 @@ ks_vdb_build_begin(const char *db_path, const char *command, bool force,
     ks_buf_init(&b->json, KS_VDB_MAX_RECORD * 2);
     ks_buf_init(&b->blob, KS_VDB_MAX_RECORD);
     ks_buf_init(&b->zdoc, KS_VDB_MAX_RECORD * 2);
+    ks_buf_init(&b->zhead, KS_VDB_MAX_RECORD * 2);
     b->ecos = ks_map_new();
     b->zc = ZSTD_createCCtx();
     if (b->zc != NULL &&
@@ -942,22 +943,69 @@ membership(struct ks_vdb_build *b, struct src_state *s, int64_t rowid, struct ks
 
 /* The stored form of an advisory: its JSON text, zstd-compressed (~4x smaller). */
 static enum ks_code
-compress_doc(struct ks_vdb_build *b, struct ks_str text, struct ks_err *err)
+compress_into(struct ks_vdb_build *b, struct ks_str text, struct ks_buf *out, struct ks_err *err)
 {
     size_t bound = ZSTD_compressBound(text.len), n;
     char *p;
 
-    ks_buf_reset(&b->zdoc);
-    p = ks_buf_reserve(&b->zdoc, bound);
+    ks_buf_reset(out);
+    p = ks_buf_reserve(out, bound);
     if (p == NULL)
-        return ks_err_set(err, b->zdoc.err, "vulndb: a record of %zu bytes is too large",
-                          text.len);
+        return ks_err_set(err, out->err, "vulndb: a record of %zu bytes is too large", text.len);
     /* compress2 keeps the parameters set once: compressCCtx re-derives them per call. */
     n = ZSTD_compress2(b->zc, p, bound, text.ptr, text.len);
     if (ZSTD_isError(n))
         return ks_err_set(err, KS_EINTERNAL, "vulndb: zstd: %s", ZSTD_getErrorName(n));
-    b->zdoc.len = n;
+    out->len = n;
     return KS_OK;
+}
+
+static enum ks_code
+compress_doc(struct ks_vdb_build *b, struct ks_str text, struct ks_err *err)
+{
+    return compress_into(b, text, &b->zdoc, err);
+}
+
+/*
+ * The advisory's head (ks_vulndb_get_advisory_head): the canonical JSON of
+ * the model with each affected entry cut to package, severity and vendor
+ * fields, compressed into b->zhead.
+ */
+static enum ks_code
+compress_head(struct ks_vdb_build *b, const struct ks_advisory *adv, struct ks_err *err)
+{
+    struct ks_advisory head = *adv;
+    struct ks_adv_affected *aff = NULL;
+    json_t *doc = NULL;
+    enum ks_code rc;
+
+    if (adv->n_affected > 0) {
+        aff = ks_calloc(adv->n_affected, sizeof(*aff));
+        if (aff == NULL)
+            return oom(err);
+        for (size_t i = 0; i < adv->n_affected; i++) {
+            aff[i] = adv->affected[i];
+            aff[i].ranges = NULL;
+            aff[i].n_ranges = 0;
+            aff[i].range_repos = NULL;
+            aff[i].versions = NULL;
+            aff[i].n_versions = 0;
+            aff[i].ecosystem_specific = NULL;
+            aff[i].database_specific = NULL;
+        }
+        head.affected = aff;
+    }
+    head.raw_json = KS_STR_NULL;
+    rc = ks_advisory_to_json(&head, &doc, err);
+    ks_free(aff);
+    if (rc != KS_OK)
+        return rc;
+    ks_buf_reset(&b->json);
+    rc = ks_json_dump(doc, false, &b->json, err);
+    json_decref(doc);
+    if (rc != KS_OK)
+        return rc;
+    return compress_into(b, ks_buf_str(&b->json), &b->zhead, err);
 }
 
 static enum ks_code
@@ -997,6 +1045,13 @@ sink_advisory(struct ks_vdb_sink *sink, const struct ks_advisory *adv, struct ks
     ks_sha256_stream_once(&b->sha, text.ptr, text.len, hash);
     if ((rc = compress_doc(b, text, err)) != KS_OK)
         return rc;
+    if ((rc = compress_head(b, adv, err)) != KS_OK) {
+        if (rc == KS_EPARSE) {
+            ks_vdb_malformed(sink, adv->id, "%s", err->msg);
+            return KS_OK;
+        }
+        return rc;
+    }
 
     sqlite3_bind_text(st, 1, adv->id, -1, SQLITE_STATIC);
     step = sqlite3_step(st);
@@ -1009,6 +1064,7 @@ sink_advisory(struct ks_vdb_sink *sink, const struct ks_advisory *adv, struct ks
         sqlite3_bind_int(st, 4, withdrawn);
         sqlite3_bind_blob(st, 5, hash, sizeof(hash), SQLITE_STATIC);
         sqlite3_bind_blob(st, 6, b->zdoc.data, (int)b->zdoc.len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 7, b->zhead.data, (int)b->zhead.len, SQLITE_STATIC);
         if ((rc = step_done(b, st, "advisories", err)) != KS_OK)
             return rc;
         int64_t rowid = sqlite3_last_insert_rowid(b->db);
@@ -1056,7 +1112,8 @@ sink_advisory(struct ks_vdb_sink *sink, const struct ks_advisory *adv, struct ks
     sqlite3_bind_int(st, 3, withdrawn);
     sqlite3_bind_blob(st, 4, hash, sizeof(hash), SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, b->zdoc.data, (int)b->zdoc.len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, rowid);
+    sqlite3_bind_blob(st, 6, b->zhead.data, (int)b->zhead.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, rowid);
     if ((rc = step_done(b, st, "advisories", err)) != KS_OK ||
         (rc = insert_children(b, rowid, adv, err)) != KS_OK ||
         (rc = pkgs_from_adv(adv, &pkgs, err)) != KS_OK)
@@ -2070,6 +2127,7 @@ ks_vdb_build_abort(struct ks_vdb_build *b)
     ks_buf_release(&b->json);
     ks_buf_release(&b->blob);
     ks_buf_release(&b->zdoc);
+    ks_buf_release(&b->zhead);
     ZSTD_freeCCtx(b->zc);
     {
         char unused[65];

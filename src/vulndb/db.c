@@ -21,6 +21,7 @@ enum {
     Q_FIND_ANY,
     Q_FIND_REL,
     Q_ADV,
+    Q_ADV_HEAD,
     Q_ALIAS,
     Q_NVD,
     Q_EPSS,
@@ -39,6 +40,8 @@ static const char *const q_sql[Q_COUNT] = {
                              "AND f.withdrawn = 0 ORDER BY a.adv_id, f.idx",
     [Q_ADV] = "SELECT a.doc, s.name FROM advisories a LEFT JOIN sources s ON s.id = a.owner "
               "WHERE a.adv_id = ?",
+    [Q_ADV_HEAD] = "SELECT a.head, s.name FROM advisories a LEFT JOIN sources s "
+                   "ON s.id = a.owner WHERE a.adv_id = ?",
     [Q_ALIAS] = "SELECT adv_id FROM advisories WHERE adv_id = ?1 UNION "
                 "SELECT a.adv_id FROM aliases l JOIN advisories a ON a.id = l.adv "
                 "WHERE l.alias = ?1 ORDER BY 1",
@@ -470,11 +473,10 @@ ks_vulndb_has_data(struct ks_vulndb *db, enum ks_eco eco, struct ks_str release,
     return rc;
 }
 
-enum ks_code
-ks_vulndb_get_advisory(struct ks_vulndb *db, struct ks_str id, struct ks_arena *arena,
-                       struct ks_advisory *out, struct ks_err *err)
+static enum ks_code
+get_advisory(struct ks_vulndb *db, sqlite3_stmt *st, struct ks_str id, struct ks_arena *arena,
+             struct ks_advisory *out, struct ks_err *err)
 {
-    sqlite3_stmt *st = db->q[Q_ADV];
     json_t *doc = NULL;
     enum ks_code rc;
     const char *source;
@@ -506,6 +508,20 @@ ks_vulndb_get_advisory(struct ks_vulndb *db, struct ks_str id, struct ks_arena *
         return rc == KS_ENOMEM ? rc : ks_err_prefix(err, "vulndb: stored advisory: ");
     out->source = source;
     return KS_OK;
+}
+
+enum ks_code
+ks_vulndb_get_advisory(struct ks_vulndb *db, struct ks_str id, struct ks_arena *arena,
+                       struct ks_advisory *out, struct ks_err *err)
+{
+    return get_advisory(db, db->q[Q_ADV], id, arena, out, err);
+}
+
+enum ks_code
+ks_vulndb_get_advisory_head(struct ks_vulndb *db, struct ks_str id, struct ks_arena *arena,
+                            struct ks_advisory *out, struct ks_err *err)
+{
+    return get_advisory(db, db->q[Q_ADV_HEAD], id, arena, out, err);
 }
 
 enum ks_code

@@ -27,7 +27,8 @@ const char ks_vdb_schema_sql[] =
     "  malformed INTEGER NOT NULL DEFAULT 0,\n"
     "  checked_at INTEGER NOT NULL DEFAULT 0,\n"
     "  changed_at INTEGER NOT NULL DEFAULT 0);\n"
-    /* one row per advisory id; doc is its OSV JSON, zstd-compressed */
+    /* one row per advisory id; doc is its OSV JSON, zstd-compressed; head is */
+    /* the same without the affected entries' version data (the scan's read)   */
     "CREATE TABLE advisories(\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  adv_id TEXT NOT NULL UNIQUE,\n"
@@ -35,7 +36,8 @@ const char ks_vdb_schema_sql[] =
     "  modified TEXT NOT NULL,\n"
     "  withdrawn INTEGER NOT NULL,\n"
     "  hash BLOB NOT NULL,\n"    /* sha256 of the JSON text */
-    "  doc BLOB NOT NULL);\n"
+    "  doc BLOB NOT NULL,\n"
+    "  head BLOB NOT NULL);\n"
     /* which sources hold an advisory (OSV puts a record in every ecosystem's zip) */
     "CREATE TABLE adv_sources(\n"
     "  source INTEGER NOT NULL,\n"

@@ -142,7 +142,7 @@ enum ks_code ks_advisory_to_json(const struct ks_advisory *adv, json_t **out, st
 
 struct ks_vulndb;
 
-#define KS_VULNDB_SCHEMA_VERSION 1
+#define KS_VULNDB_SCHEMA_VERSION 2
 #define KS_VULNDB_DEFAULT_MAX_AGE_DAYS 7
 
 /*
@@ -262,6 +262,17 @@ enum ks_code ks_vulndb_find_by_package(struct ks_vulndb *db, enum ks_eco eco,
  */
 enum ks_code ks_vulndb_has_data(struct ks_vulndb *db, enum ks_eco eco, struct ks_str release,
                                 bool *out, struct ks_err *err);
+
+/*
+ * The advisory without its version data: every field, but affected[] entries
+ * carry only package, severity, status and vendor severity (no ranges,
+ * versions or ecosystem/database_specific). What the scan needs to build
+ * findings, at a fraction of the decoding cost of long `versions` lists.
+ * KS_ENOTFOUND if none.
+ */
+enum ks_code ks_vulndb_get_advisory_head(struct ks_vulndb *db, struct ks_str id,
+                                         struct ks_arena *arena, struct ks_advisory *out,
+                                         struct ks_err *err);
 
 /* The advisory with this id (withdrawn ones too). KS_ENOTFOUND if none. */
 enum ks_code ks_vulndb_get_advisory(struct ks_vulndb *db, struct ks_str id,

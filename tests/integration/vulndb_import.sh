@@ -97,7 +97,7 @@ ok
 "$KENSA" db status --db "$DB" --format json >"$T/status.json"
 check "status exits 0" test $? -eq 0
 check "status counts" jq_py "$T/status.json" \
-    "d['counts']['nvd'] > 200000 and d['counts']['kev'] == 1404 and d['counts']['epss'] == 360142 and d['schemaVersion'] == 1 and len(d['contentHash']) == 64 and d['ageSeconds'] < 600 and len(d['sources']) == 38"
+    "d['counts']['nvd'] > 200000 and d['counts']['kev'] == 1404 and d['counts']['epss'] == 360142 and d['schemaVersion'] == 2 and len(d['contentHash']) == 64 and d['ageSeconds'] < 600 and len(d['sources']) == 38"
 KENSA_DB="$DB" "$KENSA" db status >"$T/status.txt"
 check "status table via KENSA_DB" grep -q "KEV entries:    1404" "$T/status.txt"
 

@@ -147,7 +147,8 @@ replay_fits(const struct image_fs *im, size_t i, const struct lc_head *h, uint64
     uint64_t compressed = d->has_size ? d->size : 0;
 
     if (h->n_entries > l->max_entries - KS_MIN(entries, l->max_entries) ||
-        h->tar_bytes > l->max_layer_bytes || h->tar_bytes > l->max_total_bytes - KS_MIN(bytes, l->max_total_bytes))
+        h->tar_bytes > l->max_layer_bytes ||
+        h->tar_bytes > l->max_total_bytes - KS_MIN(bytes, l->max_total_bytes))
         return false;
     if (h->tar_bytes > l->ratio_floor &&
         (compressed == 0 || h->tar_bytes / compressed >= (uint64_t)l->max_ratio))

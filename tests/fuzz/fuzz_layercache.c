@@ -90,8 +90,8 @@ records(const struct lc_view *v, const uint8_t *data, size_t size)
 
                 memcpy(b.ranges, ranges, r.n_ranges * sizeof(ranges[0]));
                 got = lc_blob_at(&b, ranges[k].off, &p);
-                if (got != ranges[k].len || p < bytes || p + got > bytes + (r.blob_len -
-                                                                         r.n_ranges * 16))
+                if (got != ranges[k].len || p < bytes ||
+                    p + got > bytes + (r.blob_len - r.n_ranges * 16))
                     KS_BUG("record %zu range %u maps outside its blob", i, k);
             }
         }

@@ -93,7 +93,7 @@ test_ranges(void)
     CHECK(lc_ranges_whole(r, n, 115));
     CHECK(!lc_ranges_whole(r, n, 116));
     CHECK(lc_ranges_add(r, &n, 2, 200, 1));
-    CHECK(!lc_ranges_add(r, &n, 2, 300, 1)); /* a third range past max 2 */
+    CHECK(!lc_ranges_add(r, &n, 2, 300, 1));        /* a third range past max 2 */
     CHECK(!lc_ranges_add(r, &n, 2, UINT64_MAX, 2)); /* wraps */
     {
         struct lc_range want[2] = {{10, 5}, {200, 1}}, out[1] = {{110, 10}};
@@ -309,8 +309,8 @@ test_parse_rejects(void)
         {64, 0x01, "index"},
         {72, 0x09, "records"},
         {80, 0x01, "bytes"},
-        {640, 9, "type"},  /* first index entry's type */
-        {641, 1, "type"},  /* its reserved byte */
+        {640, 9, "type"},         /* first index entry's type */
+        {641, 1, "type"},         /* its reserved byte */
         {648, 0xff, "cut short"}, /* its path length */
     };
 
@@ -366,7 +366,8 @@ test_evict_lru(void)
 
     for (size_t i = 0; i < 3; i++) {
         struct lc_writer *w = write_index(c);
-        struct timespec ts[2] = {{1700000000 + (time_t)i * 10, 0}, {1700000000 + (time_t)i * 10, 0}};
+        struct timespec ts[2] = {{1700000000 + (time_t)i * 10, 0},
+                                 {1700000000 + (time_t)i * 10, 0}};
         char path[4300];
         bool wrote = false;
 

@@ -18,7 +18,8 @@
 
 #include "base/banned.h"
 
-#define DIFF_ID "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define DIFF_HEX "1111111111111111111111111111111111111111111111111111111111111111"
+#define DIFF_ID "sha256:" DIFF_HEX
 #define DIGEST1 "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define DIGEST2 "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
@@ -253,7 +254,7 @@ test_damaged_record(void)
 
     CHECK_OK(lc_commit(c, DIFF_ID, DIGEST1, w, NULL, recs, 1, &wrote, &err));
     lc_writer_free(w);
-    snprintf(path, sizeof(path), "%s/sha256/%s", lc_dir(c), DIFF_ID + 7);
+    snprintf(path, sizeof(path), "%s/sha256/%s", lc_dir(c), DIFF_HEX);
     fd = open(path, O_RDWR);
     CHECK(fd >= 0 && fstat(fd, &st) == 0);
     if (fd >= 0) {
@@ -316,7 +317,7 @@ test_parse_rejects(void)
 
     CHECK_OK(lc_commit(c, DIFF_ID, DIGEST1, w, NULL, recs, 1, &wrote, &err));
     lc_writer_free(w);
-    snprintf(path, sizeof(path), "%s/sha256/%s", lc_dir(c), DIFF_ID + 7);
+    snprintf(path, sizeof(path), "%s/sha256/%s", lc_dir(c), DIFF_HEX);
     CHECK_OK(ks_file_read(path, (size_t)1 << 20, &file, &err));
     CHECK_OK(lc_parse(file.data, file.len, file.len, true, &v, &err));
     CHECK_INT(lc_parse(file.data, file.len - 1, file.len - 1, true, &v, &err), KS_EPARSE);

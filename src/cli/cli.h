@@ -37,7 +37,8 @@ bool cli_stderr_tty(void);
 
 /*
  * Target options every command that takes a target accepts (cli_target.c):
- * --platform, --insecure, --layer (repeatable), --runtime, --auth-config.
+ * --platform, --insecure, --layer (repeatable), --runtime, --auth-config,
+ * --no-layer-cache.
  * Splice CLI_TARGET_LONGOPTS into a getopt_long table; cli_target_option()
  * handles a returned code: 1 handled, 0 not ours, -1 usage error (reported).
  */
@@ -49,13 +50,15 @@ enum {
     CLI_OPT_LAYER,
     CLI_OPT_RUNTIME,
     CLI_OPT_AUTH_CONFIG,
+    CLI_OPT_NO_LAYER_CACHE,
 };
 #define CLI_TARGET_LONGOPTS                                                                        \
     {"platform", required_argument, NULL, CLI_OPT_PLATFORM},                                       \
         {"insecure", no_argument, NULL, CLI_OPT_INSECURE},                                         \
         {"layer", required_argument, NULL, CLI_OPT_LAYER},                                         \
         {"runtime", required_argument, NULL, CLI_OPT_RUNTIME},                                     \
-        {"auth-config", required_argument, NULL, CLI_OPT_AUTH_CONFIG}
+        {"auth-config", required_argument, NULL, CLI_OPT_AUTH_CONFIG},                           \
+        {"no-layer-cache", no_argument, NULL, CLI_OPT_NO_LAYER_CACHE}
 #define CLI_TARGET_HELP                                                                            \
     "      --platform OS/ARCH[/VARIANT]  image platform to read from a multi-platform\n"           \
     "                        image (default: this machine's)\n"                                   \
@@ -63,7 +66,9 @@ enum {
     "      --auth-config FILE  docker config.json with registry credentials\n"                    \
     "                        (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)\n"      \
     "      --layer ZIP       function: a layer zip, in order (repeatable)\n"                      \
-    "      --runtime NAME    function: python3.12, nodejs20.x, java21, ... (default: inferred)\n"
+    "      --runtime NAME    function: python3.12, nodejs20.x, java21, ... (default: inferred)\n" \
+    "      --no-layer-cache  read every image layer; neither use nor fill the per-layer\n"     \
+    "                        cache ($KENSA_LAYER_CACHE_MAX bounds it, 0 or off disables)\n"
 int cli_target_option(const char *cmd, int c, const char *arg, struct ks_inventory_opts *opts);
 
 /* Subcommands (one file each, cmd_<name>.c). */

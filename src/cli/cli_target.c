@@ -2,8 +2,8 @@
  * cli_target.c: the options that say how to read a target, shared by every
  * command that takes one (sbom now, scan and push later): which platform
  * of a multi-platform image, whether a registry may be plain HTTP, which
- * docker config.json holds credentials, and a function's layers and
- * runtime.
+ * docker config.json holds credentials, a function's layers and
+ * runtime, and whether the per-layer cache is used.
  */
 #include "cli/cli.h"
 
@@ -48,6 +48,9 @@ cli_target_option(const char *cmd, int c, const char *arg, struct ks_inventory_o
         return 1;
     case CLI_OPT_RUNTIME:
         opts->runtime = arg;
+        return 1;
+    case CLI_OPT_NO_LAYER_CACHE:
+        opts->no_layer_cache = true;
         return 1;
     default:
         return 0;

@@ -287,6 +287,9 @@ struct ks_image_opts {
     const char *auth_config;  /* docker config.json; NULL: $DOCKER_CONFIG, ~/.docker, ... */
     const char *cache_dir;    /* registry blob cache; NULL: $XDG_CACHE_HOME/kensa/blobs */
     uint64_t cache_max_bytes; /* 0: $KENSA_BLOB_CACHE_MAX or 5 GiB; UINT64_MAX: no cache */
+    /* Per-layer cache (docs/targets.md): layers already seen are not read again. */
+    const char *layer_cache_dir; /* NULL: $KENSA_CACHE_DIR/layers, $XDG_CACHE_HOME/kensa/layers */
+    uint64_t layer_cache_max;    /* 0: $KENSA_LAYER_CACHE_MAX or 1 GiB; UINT64_MAX: off */
     /* Paths whose every version is remembered (package databases a layer */
     /* rewrites whole), for ks_fs_image_history. Copied. */
     const char *const *history_paths;

@@ -421,11 +421,38 @@ struct img_layer_fmt {
     const char *prefix; /* "var/task", "opt", or NULL */
 };
 
+/*
+ * Called with each tar entry of an image layer, in order, exactly as pass 1
+ * hands it to the tree (the per-layer cache records it as the layer's
+ * index; layercache.c). Strings are borrowed for the call. An error stops
+ * the pass.
+ */
+typedef enum ks_code (*img_record_fn)(void *ctx, const struct img_entry *e, struct ks_err *err);
+
 enum ks_code img_layer_apply_ex(struct img_tree *t, uint16_t layer, const char *layer_name,
                                 const struct img_layer_fmt *fmt, struct img_stream *s,
                                 const char *diff_id, const struct img_limits *limits,
                                 uint64_t *total_entries, uint64_t *total_bytes, img_warn_fn warn,
-                                void *warn_ctx, struct img_layer_stats *stats, struct ks_err *err);
+                                void *warn_ctx, img_record_fn rec, void *rec_ctx,
+                                struct img_layer_stats *stats, struct ks_err *err);
+
+/* Scratch buffers for img_layer_apply_entry (one set per layer). */
+struct img_apply_bufs {
+    struct ks_buf why, msg;
+};
+void img_apply_bufs_init(struct img_apply_bufs *b);
+void img_apply_bufs_release(struct img_apply_bufs *b);
+/*
+ * Apply one entry of a layer to the tree and warn about it, word for word
+ * as pass 1 does, when it is skipped ("image: layer N (sha256:...):
+ * skipping entry 'RAW': why"). Pass 1 and the layer cache's replay both
+ * go through here, so a replayed layer gives the same tree and warnings.
+ */
+enum ks_code img_layer_apply_entry(struct img_tree *t, uint16_t layer, const char *layer_name,
+                                   uint32_t ordinal, const struct img_entry *e,
+                                   struct ks_str raw_path, bool hostile, img_warn_fn warn,
+                                   void *warn_ctx, struct img_apply_bufs *bufs,
+                                   struct ks_err *err);
 enum ks_code img_layer_fetch_ex(const char *layer_name, const struct img_layer_fmt *fmt,
                                 struct img_stream *s, const char *diff_id,
                                 const struct img_limits *limits, img_want_fn want, img_take_fn take,

@@ -305,15 +305,54 @@ img_layer_apply(struct img_tree *t, uint16_t layer, const char *layer_name, stru
                 struct img_layer_stats *stats, struct ks_err *err)
 {
     return img_layer_apply_ex(t, layer, layer_name, NULL, s, diff_id, limits, total_entries,
-                              total_bytes, warn, warn_ctx, stats, err);
+                              total_bytes, warn, warn_ctx, NULL, NULL, stats, err);
+}
+
+enum ks_code
+img_layer_apply_entry(struct img_tree *t, uint16_t layer, const char *layer_name, uint32_t ordinal,
+                      const struct img_entry *e, struct ks_str raw_path, bool hostile,
+                      img_warn_fn warn, void *warn_ctx, struct img_apply_bufs *bufs,
+                      struct ks_err *err)
+{
+    bool skipped = false;
+    enum ks_code rc;
+
+    ks_buf_reset(&bufs->why);
+    if (hostile) {
+        skipped = true;
+        ks_buf_appends(&bufs->why, "path leaves the package root");
+    } else if ((rc = img_tree_apply(t, layer, ordinal, e, &skipped, &bufs->why, err)) != KS_OK)
+        return rc;
+    if (skipped && warn != NULL) {
+        ks_buf_reset(&bufs->msg);
+        ks_buf_appendf(&bufs->msg, "image: layer %s: skipping entry '%.*s': %s", layer_name,
+                       (int)KS_MIN(raw_path.len, (size_t)IMG_MAX_PATH),
+                       raw_path.ptr ? raw_path.ptr : "", bufs->why.data);
+        warn(warn_ctx, bufs->msg.data);
+    }
+    return KS_OK;
+}
+
+void
+img_apply_bufs_init(struct img_apply_bufs *b)
+{
+    ks_buf_init(&b->why, IMG_MAX_PATH + 512);
+    ks_buf_init(&b->msg, 2 * IMG_MAX_PATH + 1024);
+}
+
+void
+img_apply_bufs_release(struct img_apply_bufs *b)
+{
+    ks_buf_release(&b->why);
+    ks_buf_release(&b->msg);
 }
 
 enum ks_code
 img_layer_apply_ex(struct img_tree *t, uint16_t layer, const char *layer_name,
                    const struct img_layer_fmt *fmt, struct img_stream *s, const char *diff_id,
                    const struct img_limits *limits, uint64_t *total_entries, uint64_t *total_bytes,
-                   img_warn_fn warn, void *warn_ctx, struct img_layer_stats *stats,
-                   struct ks_err *err)
+                   img_warn_fn warn, void *warn_ctx, img_record_fn rec, void *rec_ctx,
+                   struct img_layer_stats *stats, struct ks_err *err)
 {
     struct ks_buf full = KS_BUF_INIT(IMG_MAX_PATH + 1);
     bool zip = fmt != NULL && fmt->zip;
@@ -321,19 +360,18 @@ img_layer_apply_ex(struct img_tree *t, uint16_t layer, const char *layer_name,
     struct reader r = {0};
     struct archive *a = NULL;
     struct archive_entry *ae;
-    struct ks_buf why = KS_BUF_INIT(IMG_MAX_PATH + 512);
-    struct ks_buf msg = KS_BUF_INIT(2 * IMG_MAX_PATH + 1024);
+    struct img_apply_bufs bufs;
     uint32_t ordinal = 0;
     enum ks_code rc;
     int ar;
 
+    img_apply_bufs_init(&bufs);
     if ((rc = open_layer(&r, s, zip, &a, err)) != KS_OK)
         goto out;
     while ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
         const char *path = archive_entry_pathname(ae);
         struct img_entry e = {0};
         bool hostile = false;
-        bool skipped = false;
 
         if (path == NULL)
             path = "";
@@ -372,18 +410,12 @@ img_layer_apply_ex(struct img_tree *t, uint16_t layer, const char *layer_name,
             e.link = ks_str_c(archive_entry_hardlink(ae));
         if (e.type == IMG_E_HARDLINK)
             e.size = 0; /* the data lives with the target */
-        ks_buf_reset(&why);
-        if (hostile) {
-            skipped = true;
-            ks_buf_appends(&why, "path leaves the package root");
-        } else if ((rc = img_tree_apply(t, layer, ordinal, &e, &skipped, &why, err)) != KS_OK)
+        /* The layer cache's index holds exactly what the tree is given (images have no prefix). */
+        if (rec != NULL && prefix == NULL && (rc = rec(rec_ctx, &e, err)) != KS_OK)
             goto out;
-        if (skipped && warn != NULL) {
-            ks_buf_reset(&msg);
-            ks_buf_appendf(&msg, "image: layer %s: skipping entry '%.*s': %s", layer_name,
-                           (int)KS_MIN(strlen(path), (size_t)IMG_MAX_PATH), path, why.data);
-            warn(warn_ctx, msg.data);
-        }
+        if ((rc = img_layer_apply_entry(t, layer, layer_name, ordinal, &e, ks_str_c(path), hostile,
+                                        warn, warn_ctx, &bufs, err)) != KS_OK)
+            goto out;
         ordinal++;
     }
     if (ar != ARCHIVE_EOF) {
@@ -407,8 +439,7 @@ img_layer_apply_ex(struct img_tree *t, uint16_t layer, const char *layer_name,
 out:
     close_layer(&r, a);
     ks_buf_release(&full);
-    ks_buf_release(&why);
-    ks_buf_release(&msg);
+    img_apply_bufs_release(&bufs);
     return rc;
 }
 

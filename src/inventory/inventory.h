@@ -45,6 +45,7 @@ struct ks_inventory_opts {
     const char *auth_config;    /* docker config.json; NULL: $DOCKER_CONFIG, ~/.docker */
     const char *cache_dir;      /* registry blob cache; NULL: $XDG_CACHE_HOME/kensa/blobs */
     uint64_t blob_cache_max;    /* 0: $KENSA_BLOB_CACHE_MAX or 5 GiB */
+    bool no_layer_cache;        /* --no-layer-cache: read every layer, store nothing */
     const char *const *function_layers; /* --layer ZIP (repeatable), in order */
     size_t n_function_layers;
     const char *runtime;        /* --runtime python3.12|nodejs20.x|java21|...; NULL: inferred */

@@ -312,6 +312,7 @@ image_opts(const struct ks_inventory_opts *opts, struct ks_inventory *inv, struc
     io->auth_config = opts->auth_config;
     io->cache_dir = opts->cache_dir;
     io->cache_max_bytes = opts->blob_cache_max;
+    io->layer_cache_max = opts->no_layer_cache ? UINT64_MAX : 0;
 }
 
 static enum ks_code

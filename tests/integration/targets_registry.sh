@@ -58,7 +58,8 @@ umoci new --image L:arm && mkdir -p ra/etc && printf 'ID=alpine\nVERSION_ID=3.19
 tar -C ra -cf arm.tar . && umoci raw add-layer --image L:arm arm.tar
 umoci config --image L:arm --architecture arm64 >/dev/null
 $T index L multi t=linux/amd64 arm=linux/arm64
-"$KENSA" sbom image:L:t >local.json 2>/dev/null
+# (--no-layer-cache: else the pulls below would replay these layers instead of downloading them)
+"$KENSA" sbom --no-layer-cache image:L:t >local.json 2>/dev/null
 pkgs_of() { J "$1" 'sorted((p["name"],p["version"],p["layerDigest"]) for p in d["packages"])'; }
 
 # --- a plain registry ------------------------------------------------------------
@@ -90,9 +91,15 @@ check "registry: multi-platform index, --platform linux/arm64" "[ \"\$(J m.json 
 "$KENSA" sbom --insecure "registry:127.0.0.1:$P/test/multi:1" >m2.json 2>/dev/null
 check "registry: multi-platform index, default platform is this machine's" "[ \"\$(J m2.json 'd[\"os\"][\"id\"]')\" = debian ]"
 
+# --- the per-layer cache: a pulled image scanned again downloads and reads no layer ------
+"$KENSA" --debug=fs.image,fs.registry sbom --insecure "registry:127.0.0.1:$P/test/app:1" >lc.json 2>lc.err
+check "layer cache: a second scan of a pulled image replays both layers, opens no layer blob (only the config)" \
+  "[ \$(grep -c 'replayed from the layer cache' lc.err) = 2 ] && ! grep -q 'reading layer' lc.err && [ \$(grep -c 'blob sha256:.* from the cache' lc.err) = 1 ] && [ \"\$(pkgs_of lc.json)\" = \"\$(pkgs_of local.json)\" ]"
+
 # --- the blob cache ------------------------------------------------------------------
 check "cache: pulled blobs are kept by digest" "[ \$(ls cache/blobs/sha256 | wc -l) -ge 3 ]"
-"$KENSA" --debug=fs.registry sbom --insecure "registry:127.0.0.1:$P/test/app:1" >/dev/null 2>again.err
+# (the layer cache would skip the blobs altogether: this is about the blob cache)
+"$KENSA" --debug=fs.registry sbom --insecure --no-layer-cache "registry:127.0.0.1:$P/test/app:1" >/dev/null 2>again.err
 check "cache: a second pull reads the layers from the cache" "[ \$(grep -c 'from the cache' again.err) -ge 3 ]"
 biggest=$(ls -l cache/blobs/sha256 | awk 'NR>1{print $5}' | sort -n | tail -1)
 rm -rf cache

@@ -17,6 +17,12 @@
                                 /token (needs basic user:pass 'kensa:s3cret');
                                 'tamper' flips a byte of every blob it serves
   json FILE EXPR                print eval(EXPR) over the JSON document d
+  lcache FILE ACTION [ARG]      damage a per-layer cache entry (layercache_int.h):
+                                meta (flip an index byte), data (flip the last
+                                content byte), truncate (keep half), garbage
+                                (random bytes), inject PATH (append an index
+                                entry for PATH and re-checksum: well-formed),
+                                info (print entries, records, data bytes)
 """
 import base64
 import gzip
@@ -187,6 +193,41 @@ def cmd_proxy(port, backend, mode):
     http.server.ThreadingHTTPServer(('127.0.0.1', int(port)), H).serve_forever()
 
 
+def cmd_lcache(path, action, arg=None):
+    """Independent of Kensa's code: the format as layercache_int.h documents it."""
+    import struct
+    b = bytearray(open(path, 'rb').read())
+    assert b[:8] == b'KSLAYERC', 'not a layer cache entry'
+    n_entries, index_len, n_records, data_len = struct.unpack_from('<QQQQ', b, 56)
+    index_off = 128 + 16 * 32
+    data_off = index_off + index_len + 64 * n_records
+    assert len(b) == data_off + data_len, 'size does not match the header'
+    if action == 'info':
+        print(n_entries, n_records, data_len)
+        return
+    if action == 'meta':
+        b[index_off + index_len // 2] ^= 0xff
+    elif action == 'data':
+        assert data_len > 0, 'no content records'
+        b[-1] ^= 0xff
+    elif action == 'truncate':
+        del b[len(b) // 2:]
+    elif action == 'garbage':
+        b = bytearray(secrets.token_bytes(len(b)))
+    elif action == 'inject':
+        name = arg.encode()
+        ent = struct.pack('<BBHIIIQq', 1, 0, 0, 0o644, len(name), 0, 0, 0) + name
+        at = index_off + index_len
+        b[at:at] = ent
+        struct.pack_into('<QQ', b, 56, n_entries + 1, index_len + len(ent))
+        meta_end = data_off + len(ent)
+        b[96:128] = hashlib.sha256(bytes(b[:96]) + bytes(b[128:meta_end])).digest()
+    else:
+        sys.exit('lcache: unknown action ' + action)
+    with open(path, 'wb') as f:
+        f.write(b)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'status':
@@ -199,6 +240,8 @@ def main():
         cmd_index(args[0], args[1], args[2:])
     elif cmd == 'proxy':
         cmd_proxy(*args)
+    elif cmd == 'lcache':
+        cmd_lcache(*args)
     elif cmd == 'json':
         d = json.load(open(args[0]))
         print(eval(args[1], {'d': d}))

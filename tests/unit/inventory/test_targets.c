@@ -10,7 +10,9 @@
 
 #include "inventory/inventory.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -166,12 +168,16 @@ find(const struct ks_inventory *inv, const char *name)
 static void
 test_image_layers(void)
 {
+    char cache[4200];
     struct ks_arena *a = ks_arena_new(0);
     struct ks_inventory *inv = NULL;
     struct ks_err err = KS_ERR_INIT;
     char target[4200];
     const char *l1, *l2;
 
+    /* Never the user's own cache (~/.cache/kensa). */
+    snprintf(cache, sizeof(cache), "%s/cache", ks_test_tmpdir());
+    setenv("KENSA_CACHE_DIR", cache, 1);
     build_layout();
     snprintf(target, sizeof(target), "image:%s:v1", layout);
     CHECK_OK(ks_inventory_from_target(target, NULL, a, &inv, &err));
@@ -199,17 +205,43 @@ test_image_layers(void)
     ks_arena_free(a);
 }
 
+/* rm -rf dir (a scratch layer cache). */
 static void
-test_image_alloc_failures(void)
+rm_tree(const char *dir)
 {
-    char target[4200];
+    DIR *d = opendir(dir);
+    struct dirent *de;
 
-    snprintf(target, sizeof(target), "image:%s:v1", layout);
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        char p[4600];
+        struct stat st;
+
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rm_tree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* cold: every run starts from an empty layer cache (else the first runs fill it). */
+static void
+alloc_failures(const char *target, const char *cold)
+{
     for (size_t n = 1; n < 20000; n++) {
         struct ks_arena *a = ks_arena_new(0);
         struct ks_inventory *inv = NULL;
         struct ks_err err = KS_ERR_INIT;
         enum ks_code rc;
+
+        if (cold != NULL)
+            rm_tree(cold);
 
         ks_alloc_fail_at(n);
         rc = ks_inventory_from_target(target, NULL, a, &inv, &err);
@@ -224,6 +256,34 @@ test_image_alloc_failures(void)
             break;
         }
     }
+}
+
+/*
+ * Every allocation fails once: with the per-layer cache off, cold (every
+ * layer streamed and stored) and warm (every layer replayed from it).
+ */
+static void
+test_image_alloc_failures(void)
+{
+    char target[4200], dir[4200];
+
+    snprintf(target, sizeof(target), "image:%s:v1", layout);
+    setenv("KENSA_LAYER_CACHE_MAX", "off", 1);
+    alloc_failures(target, NULL);
+    setenv("KENSA_LAYER_CACHE_MAX", "64M", 1);
+    snprintf(dir, sizeof(dir), "%s/alloc-cache", ks_test_tmpdir());
+    setenv("KENSA_CACHE_DIR", dir, 1);
+    alloc_failures(target, dir);
+    {
+        struct ks_arena *a = ks_arena_new(0);
+        struct ks_inventory *inv = NULL;
+        struct ks_err err = KS_ERR_INIT;
+
+        CHECK_OK(ks_inventory_from_target(target, NULL, a, &inv, &err));
+        ks_arena_free(a);
+    }
+    alloc_failures(target, NULL);
+    unsetenv("KENSA_LAYER_CACHE_MAX");
 }
 
 static void

@@ -67,39 +67,13 @@ srv_op_get_sbom_export(struct srv_call *c)
     if ((rc = ks_store_report_get(c->store, c->account_id, KS_REPORT_SBOM,
                                   ks_json_str(c->in, "reportId"), &r, &err)) != KS_OK)
         return srv_fail_store(c, rc, &err);
-    c->out = json_pack("{s:s, s:s, s:s}", "reportId", r.report_id, "format", r.format, "status",
-                       r.status);
-    if (c->out == NULL) {
-        ks_store_report_release(&r);
-        return srv_fail(c, 500, "InternalServerException", "internal error");
-    }
-    if (r.error_code[0])
-        json_object_set_new(c->out, "errorCode", json_string(r.error_code));
-    if (r.error_message[0])
-        json_object_set_new(c->out, "errorMessage", json_string(r.error_message));
-    if (r.destination != NULL)
-        json_object_set(c->out, "s3Destination", r.destination);
-    if (r.criteria != NULL)
-        json_object_set(c->out, "filterCriteria", r.criteria);
-    ks_store_report_release(&r);
-    return KS_OK;
+    return srv_report_status_reply(c, &r, "s3Destination", true);
 }
 
 enum ks_code
 srv_op_cancel_sbom_export(struct srv_call *c)
 {
-    struct ks_err err = KS_ERR_INIT;
-    const char *id = ks_json_str(c->in, "reportId");
-    enum ks_code rc;
-
-    if ((rc = ks_store_report_cancel(c->store, c->account_id, KS_REPORT_SBOM, id, c->now_ms,
-                                     &err)) != KS_OK) {
-        if (rc == KS_ECONFLICT)
-            return srv_fail(c, 400, "ValidationException", "%s", err.msg);
-        return srv_fail_store(c, rc, &err);
-    }
-    c->out = json_pack("{s:s}", "reportId", id);
-    return c->out ? KS_OK : srv_fail(c, 500, "InternalServerException", "internal error");
+    return srv_report_cancel(c, KS_REPORT_SBOM);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -103,6 +103,28 @@ finish:
     ks_buf_release(&key);
 }
 
+/*
+ * When the last round found nothing to do, sleep on cv for up to a second
+ * (a wake-up comes sooner); true when the server is stopping.
+ */
+static bool
+idle_wait(struct srv *s, pthread_cond_t *cv, bool found)
+{
+    bool stopping;
+
+    pthread_mutex_lock(&s->worker_mu);
+    if (!s->stopping && !found) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(cv, &s->worker_mu, &ts);
+    }
+    stopping = s->stopping;
+    pthread_mutex_unlock(&s->worker_mu);
+    return stopping;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -113,7 +135,7 @@ worker_main(void *arg)
 
     for (;;) {
         struct ks_store_report r;
-        bool found = false, stopping;
+        bool found = false;
 
         if (store == NULL && (store = srv_pool_get(s, &err)) == NULL)
             ks_log(KS_LOG_ERROR, LOG, "no store handle: %s", err.msg);
@@ -154,18 +176,7 @@ worker_main(void *arg)
                 last_expire = now;
             }
         }
-        pthread_mutex_lock(&s->worker_mu);
-        stopping = s->stopping;
-        if (!stopping && !found) {
-            struct timespec ts;
-
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&s->worker_cv, &s->worker_mu, &ts);
-        }
-        stopping = s->stopping;
-        pthread_mutex_unlock(&s->worker_mu);
-        if (stopping)
+        if (idle_wait(s, &s->worker_cv, found))
             break;
     }
     if (store != NULL)
@@ -183,7 +194,7 @@ scanner_main(void *arg)
 
     for (;;) {
         struct ks_store_job job;
-        bool found = false, stopping;
+        bool found = false;
 
         if (store == NULL && (store = srv_pool_get(s, &err)) == NULL)
             ks_log(KS_LOG_ERROR, LOG, "no store handle: %s", err.msg);
@@ -201,18 +212,7 @@ scanner_main(void *arg)
             srv_vdb_update_if_due(s, &last_update);
             next_due_check = ks_time_now_ms() + KS_MIN(s->cfg.vulndb_update_ms, DUE_CHECK_MS);
         }
-        pthread_mutex_lock(&s->worker_mu);
-        stopping = s->stopping;
-        if (!stopping && !found) {
-            struct timespec ts;
-
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&s->scanner_cv, &s->worker_mu, &ts);
-        }
-        stopping = s->stopping;
-        pthread_mutex_unlock(&s->worker_mu);
-        if (stopping)
+        if (idle_wait(s, &s->scanner_cv, found))
             break;
     }
     if (store != NULL)

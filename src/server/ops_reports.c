@@ -11,23 +11,29 @@
 
 #include "base/banned.h"
 
+/*
+ * Queue a findings report or SBOM export: its criteria (member
+ * `criteria_member`, checked against `schema`) are validated now so a bad
+ * filter is a 400 here, not a failed report later; the worker produces it.
+ */
 enum ks_code
-srv_op_create_findings_report(struct srv_call *c)
+srv_report_create(struct srv_call *c, enum ks_report_kind kind, const struct ks_fc_schema *schema,
+                  const char *criteria_member)
 {
     struct ks_err err = KS_ERR_INIT;
     struct ks_arena *a = ks_arena_new(8192);
     struct ks_criteria *crit = NULL;
-    const json_t *criteria = json_object_get(c->in, "filterCriteria");
+    const json_t *criteria = json_object_get(c->in, criteria_member);
     char id[37];
     enum ks_code rc;
 
     if (a == NULL)
         return srv_fail(c, 500, "InternalServerException", "internal error");
-    rc = ks_findings_criteria_parse(&ks_fc_findings, criteria, "filterCriteria", a, &crit, &err);
+    rc = ks_findings_criteria_parse(schema, criteria, criteria_member, a, &crit, &err);
     ks_arena_free(a);
     if (rc != KS_OK)
         return srv_fail_store(c, rc, &err);
-    if ((rc = ks_store_report_create(c->store, c->account_id, KS_REPORT_FINDINGS,
+    if ((rc = ks_store_report_create(c->store, c->account_id, kind,
                                      ks_json_str(c->in, "reportFormat"), criteria,
                                      json_object_get(c->in, "s3Destination"), c->now_ms, id,
                                      &err)) != KS_OK)
@@ -35,6 +41,12 @@ srv_op_create_findings_report(struct srv_call *c)
     srv_worker_wake(c->srv);
     c->out = json_pack("{s:s}", "reportId", id);
     return c->out ? KS_OK : srv_fail(c, 500, "InternalServerException", "internal error");
+}
+
+enum ks_code
+srv_op_create_findings_report(struct srv_call *c)
+{
+    return srv_report_create(c, KS_REPORT_FINDINGS, &ks_fc_findings, "filterCriteria");
 }
 
 /*

@@ -32,29 +32,8 @@
 enum ks_code
 srv_op_create_sbom_export(struct srv_call *c)
 {
-    struct ks_err err = KS_ERR_INIT;
-    struct ks_arena *a = ks_arena_new(8192);
-    struct ks_criteria *crit = NULL;
-    const json_t *criteria = json_object_get(c->in, "resourceFilterCriteria");
-    char id[37];
-    enum ks_code rc;
-
-    if (a == NULL)
-        return srv_fail(c, 500, "InternalServerException", "internal error");
     /* ResourceFilterCriteria's members are coverage criteria members (EQUALS/NOT_EQUALS). */
-    rc = ks_findings_criteria_parse(&ks_fc_coverage, criteria, "resourceFilterCriteria", a, &crit,
-                                    &err);
-    ks_arena_free(a);
-    if (rc != KS_OK)
-        return srv_fail_store(c, rc, &err);
-    if ((rc = ks_store_report_create(c->store, c->account_id, KS_REPORT_SBOM,
-                                     ks_json_str(c->in, "reportFormat"), criteria,
-                                     json_object_get(c->in, "s3Destination"), c->now_ms, id,
-                                     &err)) != KS_OK)
-        return srv_fail_store(c, rc, &err);
-    srv_worker_wake(c->srv);
-    c->out = json_pack("{s:s}", "reportId", id);
-    return c->out ? KS_OK : srv_fail(c, 500, "InternalServerException", "internal error");
+    return srv_report_create(c, KS_REPORT_SBOM, &ks_fc_coverage, "resourceFilterCriteria");
 }
 
 enum ks_code

@@ -180,6 +180,8 @@ enum ks_code srv_op_create_sbom_export(struct srv_call *c);
 enum ks_code srv_op_get_sbom_export(struct srv_call *c);
 enum ks_code srv_op_cancel_sbom_export(struct srv_call *c);
 /* shared by findings reports and SBOM exports (ops_reports.c) */
+enum ks_code srv_report_create(struct srv_call *c, enum ks_report_kind kind,
+                               const struct ks_fc_schema *schema, const char *criteria_member);
 enum ks_code srv_report_status_reply(struct srv_call *c, struct ks_store_report *r,
                                      const char *dest_member, bool with_format);
 enum ks_code srv_report_cancel(struct srv_call *c, enum ks_report_kind kind);

@@ -486,7 +486,7 @@ enum ks_code
 ks_store_mark_stale(struct ks_store *s, int64_t now_ms, int64_t stale_ms, size_t *n,
                     struct ks_err *err)
 {
-    struct st_stmt *st = NULL, *upd = NULL;
+    struct st_stmt *st = NULL;
     struct ks_vec rows = KS_VEC_INIT(char *);
     bool row;
     enum ks_code rc;
@@ -503,49 +503,19 @@ ks_store_mark_stale(struct ks_store *s, int64_t now_ms, int64_t stale_ms, size_t
         goto out;
     st_bind_int(st, 1, now_ms - stale_ms);
     while ((rc = st_step(st, &row, err)) == KS_OK && row) {
-        struct ks_buf line = KS_BUF_INIT(4096);
-        char **slot;
-
-        ks_buf_appendf(&line, "%s\t%s", st_col_text(st, 0), st_col_text(st, 1));
-        if (ks_buf_err(&line) != KS_OK || (slot = ks_vec_push(&rows)) == NULL ||
-            (*slot = ks_buf_detach(&line, NULL)) == NULL) {
-            ks_buf_release(&line);
-            rc = ks_err_set(err, KS_ENOMEM, "store: out of memory");
+        if ((rc = st_sweep_add(&rows, st_col_text(st, 0), st_col_text(st, 1), err)) != KS_OK)
             goto out;
-        }
     }
-    if (rc != KS_OK)
+    /* Stale hosts keep their findings: their last inventory still stands. */
+    if (rc != KS_OK ||
+        (rc = st_sweep_deactivate(s, &rows, "STALE_INVENTORY", false, now_ms, n, err)) != KS_OK)
         goto out;
-    if ((rc = st_prepare(s->db,
-                         "UPDATE resources SET scan_status = 'INACTIVE',"
-                         " scan_reason = 'STALE_INVENTORY', updated_at = ?"
-                         " WHERE account_id = ? AND resource_id = ?",
-                         &upd, err)) != KS_OK)
-        goto out;
-    for (size_t i = 0; i < rows.len; i++) {
-        char *acc = *(char **)ks_vec_at(&rows, i), *rid = strchr(acc, '\t');
-
-        if (rid == NULL)
-            continue;
-        *rid++ = '\0';
-        st_bind_int(upd, 1, now_ms);
-        st_bind_text(upd, 2, acc);
-        st_bind_text(upd, 3, rid);
-        rc = st_run(upd, err);
-        st_reset(upd);
-        if (rc != KS_OK || (rc = st_coverage_event(s, acc, rid, now_ms, err)) != KS_OK)
-            goto out;
-        (*n)++;
-    }
     rc = st_commit(s->db, err);
 out:
     st_finalize(st);
-    st_finalize(upd);
     if (rc != KS_OK)
         st_rollback(s->db);
-    for (size_t i = 0; i < rows.len; i++)
-        ks_free(*(char **)ks_vec_at(&rows, i));
-    ks_vec_release(&rows);
+    st_sweep_release(&rows);
     return rc;
 }
 

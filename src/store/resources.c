@@ -467,9 +467,71 @@ out:
 /* Expiry of images past the ECR rescan duration                            */
 
 enum ks_code
+st_sweep_add(struct ks_vec *rows, const char *account_id, const char *resource_id,
+             struct ks_err *err)
+{
+    struct ks_buf line = KS_BUF_INIT(256);
+    char **slot;
+
+    ks_buf_appendf(&line, "%s\t%s", account_id, resource_id);
+    if (ks_buf_err(&line) != KS_OK || (slot = ks_vec_push(rows)) == NULL ||
+        (*slot = ks_buf_detach(&line, NULL)) == NULL) {
+        ks_buf_release(&line);
+        return ks_err_set(err, KS_ENOMEM, "store: out of memory");
+    }
+    return KS_OK;
+}
+
+enum ks_code
+st_sweep_deactivate(struct ks_store *s, const struct ks_vec *rows, const char *reason,
+                    bool close_findings, int64_t now_ms, size_t *n, struct ks_err *err)
+{
+    struct st_stmt *upd = NULL;
+    enum ks_code rc;
+
+    if ((rc = st_prepare(s->db,
+                         "UPDATE resources SET scan_status = 'INACTIVE', scan_reason = ?,"
+                         " updated_at = ? WHERE account_id = ? AND resource_id = ?",
+                         &upd, err)) != KS_OK)
+        return rc;
+    for (size_t i = 0; i < rows->len; i++) {
+        char *acc = *(char **)ks_vec_at(rows, i), *rid = strchr(acc, '\t');
+        size_t closed = 0;
+
+        if (rid == NULL)
+            continue;
+        *rid++ = '\0';
+        st_bind_text(upd, 1, reason);
+        st_bind_int(upd, 2, now_ms);
+        st_bind_text(upd, 3, acc);
+        st_bind_text(upd, 4, rid);
+        rc = st_run(upd, err);
+        st_reset(upd);
+        if (rc == KS_OK && close_findings)
+            rc = st_close_findings(s, acc, rid, NULL, now_ms, &closed, err);
+        if (rc == KS_OK)
+            rc = st_coverage_event(s, acc, rid, now_ms, err);
+        rid[-1] = '\t';
+        if (rc != KS_OK)
+            break;
+        (*n)++;
+    }
+    st_finalize(upd);
+    return rc;
+}
+
+void
+st_sweep_release(struct ks_vec *rows)
+{
+    for (size_t i = 0; i < rows->len; i++)
+        ks_free(*(char **)ks_vec_at(rows, i));
+    ks_vec_release(rows);
+}
+
+enum ks_code
 ks_store_expire_images(struct ks_store *s, int64_t now_ms, size_t *n_expired, struct ks_err *err)
 {
-    struct st_stmt *st = NULL, *upd = NULL;
+    struct st_stmt *st = NULL;
     struct ks_vec rows = KS_VEC_INIT(char *);
     bool row;
     enum ks_code rc;
@@ -477,7 +539,7 @@ ks_store_expire_images(struct ks_store *s, int64_t now_ms, size_t *n_expired, st
     *n_expired = 0;
     if ((rc = st_begin(s->db, true, err)) != KS_OK)
         return rc;
-    /* "account\tresource" for every image past its account's duration. */
+    /* every image past its account's duration */
     if ((rc = st_prepare(s->db,
                          "SELECT r.account_id, r.resource_id, r.eligible_from,"
                          " a.ecr_rescan_duration FROM resources r JOIN accounts a"
@@ -487,53 +549,21 @@ ks_store_expire_images(struct ks_store *s, int64_t now_ms, size_t *n_expired, st
         goto out;
     while ((rc = st_step(st, &row, err)) == KS_OK && row) {
         int days = ks_store_rescan_days(st_col_text(st, 3));
-        struct ks_buf line = KS_BUF_INIT(4096);
-        char **slot;
 
         if (days <= 0 || st_col_int(st, 2) + days * DAY_MS >= now_ms)
             continue;
-        ks_buf_appendf(&line, "%s\t%s", st_col_text(st, 0), st_col_text(st, 1));
-        if (ks_buf_err(&line) != KS_OK || (slot = ks_vec_push(&rows)) == NULL ||
-            (*slot = ks_buf_detach(&line, NULL)) == NULL) {
-            ks_buf_release(&line);
-            rc = ks_err_set(err, KS_ENOMEM, "store: out of memory");
+        if ((rc = st_sweep_add(&rows, st_col_text(st, 0), st_col_text(st, 1), err)) != KS_OK)
             goto out;
-        }
     }
-    if (rc != KS_OK)
+    if (rc != KS_OK ||
+        (rc = st_sweep_deactivate(s, &rows, "SCAN_ELIGIBILITY_EXPIRED", true, now_ms, n_expired,
+                                  err)) != KS_OK)
         goto out;
-    if ((rc = st_prepare(s->db,
-                         "UPDATE resources SET scan_status = 'INACTIVE',"
-                         " scan_reason = 'SCAN_ELIGIBILITY_EXPIRED', updated_at = ?"
-                         " WHERE account_id = ? AND resource_id = ?",
-                         &upd, err)) != KS_OK)
-        goto out;
-    for (size_t i = 0; i < rows.len; i++) {
-        char *acc = *(char **)ks_vec_at(&rows, i), *rid = strchr(acc, '\t');
-        size_t closed = 0;
-
-        if (rid == NULL)
-            continue;
-        *rid++ = '\0';
-        st_bind_int(upd, 1, now_ms);
-        st_bind_text(upd, 2, acc);
-        st_bind_text(upd, 3, rid);
-        rc = st_run(upd, err);
-        st_reset(upd);
-        if (rc != KS_OK ||
-            (rc = st_close_findings(s, acc, rid, NULL, now_ms, &closed, err)) != KS_OK ||
-            (rc = st_coverage_event(s, acc, rid, now_ms, err)) != KS_OK)
-            goto out;
-        (*n_expired)++;
-    }
     rc = st_commit(s->db, err);
 out:
     st_finalize(st);
-    st_finalize(upd);
     if (rc != KS_OK)
         st_rollback(s->db);
-    for (size_t i = 0; i < rows.len; i++)
-        ks_free(*(char **)ks_vec_at(&rows, i));
-    ks_vec_release(&rows);
+    st_sweep_release(&rows);
     return rc;
 }

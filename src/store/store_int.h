@@ -142,4 +142,18 @@ enum ks_code st_inventory_write(struct ks_store *s, const char *account_id,
 enum ks_code st_coverage_event(struct ks_store *s, const char *account_id,
                                const char *resource_id, int64_t now_ms, struct ks_err *err);
 
+/*
+ * resources.c: the sweeps that take resources out of monitoring (stale host
+ * inventories, images past their re-scan duration) collect "account\tresource"
+ * rows while their SELECT runs, then mark each INACTIVE with `reason`
+ * (closing its ACTIVE findings when asked) and emit its coverage event, all
+ * in the caller's transaction. st_sweep_release frees the rows.
+ */
+enum ks_code st_sweep_add(struct ks_vec *rows, const char *account_id, const char *resource_id,
+                          struct ks_err *err);
+enum ks_code st_sweep_deactivate(struct ks_store *s, const struct ks_vec *rows, const char *reason,
+                                 bool close_findings, int64_t now_ms, size_t *n,
+                                 struct ks_err *err);
+void st_sweep_release(struct ks_vec *rows);
+
 #endif

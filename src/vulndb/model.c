@@ -128,31 +128,52 @@ str_array(struct rd *r, const json_t *obj, const char *key, const char *const **
     return KS_OK;
 }
 
+/*
+ * Optional array of objects: *arr is NULL when absent or empty, else the
+ * array, every entry checked to be an object, with *items allocated for
+ * its entries (elem bytes each, zeroed).
+ */
+static enum ks_code
+obj_array(struct rd *r, const json_t *obj, const char *key, size_t elem, const json_t **arr,
+          void **items)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *arr = NULL;
+    *items = NULL;
+    if (v == NULL || json_is_null(v))
+        return KS_OK;
+    if (!json_is_array(v))
+        return bad(r, key, "not an array");
+    if (json_array_size(v) == 0)
+        return KS_OK;
+    if (json_array_size(v) > KS_VDB_MAX_ARRAY)
+        return ks_err_set(r->err, KS_ETOOBIG, "%s: more than %d entries", key, KS_VDB_MAX_ARRAY);
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        if (!json_is_object(json_array_get(v, i)))
+            return bad(r, key, "has a non-object entry");
+    }
+    if ((*items = ks_arena_calloc(r->a, json_array_size(v), elem)) == NULL)
+        return ks_err_set(r->err, KS_ENOMEM, "out of memory");
+    *arr = v;
+    return KS_OK;
+}
+
 static enum ks_code
 read_severity(struct rd *r, const json_t *obj, const struct ks_adv_severity **out, size_t *n)
 {
-    json_t *v = json_object_get(obj, "severity");
+    const json_t *v;
     struct ks_adv_severity *items;
     enum ks_code rc;
 
     *out = NULL;
     *n = 0;
-    if (v == NULL || json_is_null(v))
-        return KS_OK;
-    if (!json_is_array(v))
-        return bad(r, "severity", "not an array");
-    if (json_array_size(v) == 0)
-        return KS_OK;
-    if (json_array_size(v) > KS_VDB_MAX_ARRAY)
-        return ks_err_set(r->err, KS_ETOOBIG, "severity: too many entries");
-    items = ks_arena_calloc(r->a, json_array_size(v), sizeof(*items));
-    if (items == NULL)
-        return ks_err_set(r->err, KS_ENOMEM, "out of memory");
+    if ((rc = obj_array(r, obj, "severity", sizeof(*items), &v, (void **)&items)) != KS_OK ||
+        v == NULL)
+        return rc;
     for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *e = json_array_get(v, i);
+        const json_t *e = json_array_get(v, i);
 
-        if (!json_is_object(e))
-            return bad(r, "severity", "has a non-object entry");
         if ((rc = opt_str(r, e, "type", &items[i].type)) != KS_OK ||
             (rc = opt_str(r, e, "score", &items[i].score)) != KS_OK ||
             (rc = opt_str(r, e, "source", &items[i].source)) != KS_OK)
@@ -260,26 +281,16 @@ read_affected(struct rd *r, const json_t *aff, struct ks_adv_affected *out)
 static enum ks_code
 read_references(struct rd *r, const json_t *rec, struct ks_advisory *out)
 {
-    json_t *v = json_object_get(rec, "references");
+    const json_t *v;
     struct ks_adv_reference *items;
     enum ks_code rc;
 
-    if (v == NULL || json_is_null(v))
-        return KS_OK;
-    if (!json_is_array(v))
-        return bad(r, "references", "not an array");
-    if (json_array_size(v) == 0)
-        return KS_OK;
-    if (json_array_size(v) > KS_VDB_MAX_ARRAY)
-        return ks_err_set(r->err, KS_ETOOBIG, "references: too many entries");
-    items = ks_arena_calloc(r->a, json_array_size(v), sizeof(*items));
-    if (items == NULL)
-        return ks_err_set(r->err, KS_ENOMEM, "out of memory");
+    if ((rc = obj_array(r, rec, "references", sizeof(*items), &v, (void **)&items)) != KS_OK ||
+        v == NULL)
+        return rc;
     for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *e = json_array_get(v, i);
+        const json_t *e = json_array_get(v, i);
 
-        if (!json_is_object(e))
-            return bad(r, "references", "has a non-object entry");
         if ((rc = opt_str(r, e, "type", &items[i].type)) != KS_OK ||
             (rc = opt_str(r, e, "url", &items[i].url)) != KS_OK)
             return rc;
@@ -294,26 +305,16 @@ read_references(struct rd *r, const json_t *rec, struct ks_advisory *out)
 static enum ks_code
 read_credits(struct rd *r, const json_t *rec, struct ks_advisory *out)
 {
-    json_t *v = json_object_get(rec, "credits");
+    const json_t *v;
     struct ks_adv_credit *items;
     enum ks_code rc;
 
-    if (v == NULL || json_is_null(v))
-        return KS_OK;
-    if (!json_is_array(v))
-        return bad(r, "credits", "not an array");
-    if (json_array_size(v) == 0)
-        return KS_OK;
-    if (json_array_size(v) > KS_VDB_MAX_ARRAY)
-        return ks_err_set(r->err, KS_ETOOBIG, "credits: too many entries");
-    items = ks_arena_calloc(r->a, json_array_size(v), sizeof(*items));
-    if (items == NULL)
-        return ks_err_set(r->err, KS_ENOMEM, "out of memory");
+    if ((rc = obj_array(r, rec, "credits", sizeof(*items), &v, (void **)&items)) != KS_OK ||
+        v == NULL)
+        return rc;
     for (size_t i = 0; i < json_array_size(v); i++) {
-        json_t *e = json_array_get(v, i);
+        const json_t *e = json_array_get(v, i);
 
-        if (!json_is_object(e))
-            return bad(r, "credits", "has a non-object entry");
         if ((rc = opt_str(r, e, "name", &items[i].name)) != KS_OK ||
             (rc = opt_str(r, e, "type", &items[i].type)) != KS_OK ||
             (rc = str_array(r, e, "contact", &items[i].contact, &items[i].n_contact)) != KS_OK)

@@ -271,14 +271,43 @@ check_schema2(const json_t *root, const char *source, struct ks_err *err)
     return KS_OK;
 }
 
+/* The descriptor array `key` of root ("manifests", "layers"), at most max. */
+static enum ks_code
+parse_descs(const json_t *root, const char *key, size_t max, const char *source,
+            struct ks_arena *a, struct img_desc **items, size_t *n, struct ks_err *err)
+{
+    const json_t *arr = json_object_get(root, key);
+    char where[48];
+    enum ks_code rc;
+
+    *items = NULL;
+    *n = 0;
+    if (!json_is_array(arr))
+        return ks_err_set(err, KS_EPARSE, "%s: no '%s' array", source, key);
+    if (json_array_size(arr) > max)
+        return ks_err_set(err, KS_ETOOBIG, "%s: %zu %s (limit %zu)", source,
+                          json_array_size(arr), key, max);
+    if (json_array_size(arr) == 0)
+        return KS_OK;
+    if ((*items = ks_arena_calloc(a, json_array_size(arr), sizeof(**items))) == NULL)
+        return oom(err, source);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        snprintf(where, sizeof(where), "%s[%zu]", key, i);
+        if ((rc = parse_desc(json_array_get(arr, i), source, where, a, &(*items)[i], err)) !=
+            KS_OK)
+            return rc;
+    }
+    *n = json_array_size(arr);
+    return KS_OK;
+}
+
 enum ks_code
 img_parse_index(const void *data, size_t len, const char *source, struct ks_arena *a,
                 struct img_index *out, struct ks_err *err)
 {
-    json_t *root = NULL, *ms;
+    json_t *root = NULL;
     enum ks_code rc;
     struct img_index idx = {0};
-    char where[48];
 
     if ((rc = parse_root(data, len, source, &root, err)) != KS_OK)
         return rc;
@@ -291,26 +320,9 @@ img_parse_index(const void *data, size_t len, const char *source, struct ks_aren
                         idx.media_type);
         goto out;
     }
-    ms = json_object_get(root, "manifests");
-    if (!json_is_array(ms)) {
-        rc = ks_err_set(err, KS_EPARSE, "%s: no 'manifests' array", source);
+    if ((rc = parse_descs(root, "manifests", IMG_MAX_DESCS, source, a, &idx.items, &idx.n, err)) !=
+        KS_OK)
         goto out;
-    }
-    if (json_array_size(ms) > IMG_MAX_DESCS) {
-        rc = ks_err_set(err, KS_ETOOBIG, "%s: %zu manifests (limit %d)", source,
-                        json_array_size(ms), IMG_MAX_DESCS);
-        goto out;
-    }
-    idx.n = json_array_size(ms);
-    if (idx.n > 0 && (idx.items = ks_arena_calloc(a, idx.n, sizeof(*idx.items))) == NULL) {
-        rc = oom(err, source);
-        goto out;
-    }
-    for (size_t i = 0; i < idx.n; i++) {
-        snprintf(where, sizeof(where), "manifests[%zu]", i);
-        if ((rc = parse_desc(json_array_get(ms, i), source, where, a, &idx.items[i], err)) != KS_OK)
-            goto out;
-    }
     *out = idx;
     rc = KS_OK;
 out:
@@ -322,10 +334,9 @@ enum ks_code
 img_parse_manifest(const void *data, size_t len, const char *source, struct ks_arena *a,
                    struct img_manifest *out, struct ks_err *err)
 {
-    json_t *root = NULL, *ls;
+    json_t *root = NULL;
     enum ks_code rc;
     struct img_manifest m = {0};
-    char where[48];
 
     if ((rc = parse_root(data, len, source, &root, err)) != KS_OK)
         return rc;
@@ -350,29 +361,14 @@ img_parse_manifest(const void *data, size_t len, const char *source, struct ks_a
                        source, m.config.media_type);
         goto out;
     }
-    ls = json_object_get(root, "layers");
-    if (!json_is_array(ls)) {
-        rc = ks_err_set(err, KS_EPARSE, "%s: no 'layers' array", source);
+    if ((rc = parse_descs(root, "layers", IMG_MAX_LAYERS, source, a, &m.layers, &m.n_layers,
+                          err)) != KS_OK)
         goto out;
-    }
-    if (json_array_size(ls) > IMG_MAX_LAYERS) {
-        rc = ks_err_set(err, KS_ETOOBIG, "%s: %zu layers (limit %d)", source, json_array_size(ls),
-                        IMG_MAX_LAYERS);
-        goto out;
-    }
-    m.n_layers = json_array_size(ls);
-    if (m.n_layers > 0 && (m.layers = ks_arena_calloc(a, m.n_layers, sizeof(*m.layers))) == NULL) {
-        rc = oom(err, source);
-        goto out;
-    }
     for (size_t i = 0; i < m.n_layers; i++) {
-        snprintf(where, sizeof(where), "layers[%zu]", i);
-        if ((rc = parse_desc(json_array_get(ls, i), source, where, a, &m.layers[i], err)) != KS_OK)
-            goto out;
         if (!img_layer_media_ok(m.layers[i].media_type)) {
             rc = ks_err_set(err, KS_EUNSUPPORTED,
-                            "%s: %s: layer mediaType '%.100s' is not supported", source, where,
-                            m.layers[i].media_type);
+                            "%s: layers[%zu]: layer mediaType '%.100s' is not supported", source,
+                            i, m.layers[i].media_type);
             goto out;
         }
     }

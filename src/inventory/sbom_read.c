@@ -391,6 +391,40 @@ cdx_license(const json_t *c)
     return ks_json_str(lic, "name");
 }
 
+/*
+ * The OS component's "kensa:os:KEY" facts (CycloneDX properties, SPDX
+ * annotation comments "kensa:os:KEY=VALUE"), as kensa sbom writes them.
+ */
+static void
+os_fact(struct rd *r, struct ks_str key, const char *value)
+{
+    struct ks_os *os = &r->inv->os;
+
+    if (ks_str_eq_c(key, "codename"))
+        os->codename = dup(r, value);
+    else if (ks_str_eq_c(key, "idLike"))
+        os->id_like = dup(r, value);
+    else if (ks_str_eq_c(key, "kernel"))
+        os->kernel = dup(r, value);
+    else if (ks_str_eq_c(key, "source"))
+        os->source = dup(r, value);
+}
+
+/* The document's OS is read: its id lower-cased and the ecosystem derived. */
+static enum ks_code
+os_done(struct rd *r)
+{
+    struct ks_os *os = &r->inv->os;
+
+    if (os->id != NULL)
+        for (char *p = (char *)os->id; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+    r->inv->has_os = os->id != NULL;
+    r->os_from_doc = r->inv->has_os;
+    return r->inv->has_os ? ks_os_finish(os, r->a) : KS_OK;
+}
+
 static enum ks_code
 cdx_os(struct rd *r, const json_t *c)
 {
@@ -409,24 +443,11 @@ cdx_os(struct rd *r, const json_t *c)
     {
         const char *n = ks_json_str(pr, "name"), *v = ks_json_str(pr, "value");
 
-        if (n == NULL || v == NULL)
+        if (n == NULL || v == NULL || strncmp(n, "kensa:os:", 9) != 0)
             continue;
-        if (strcmp(n, "kensa:os:codename") == 0)
-            os->codename = dup(r, v);
-        else if (strcmp(n, "kensa:os:idLike") == 0)
-            os->id_like = dup(r, v);
-        else if (strcmp(n, "kensa:os:kernel") == 0)
-            os->kernel = dup(r, v);
-        else if (strcmp(n, "kensa:os:source") == 0)
-            os->source = dup(r, v);
+        os_fact(r, ks_str_c(n + 9), v);
     }
-    if (os->id != NULL)
-        for (char *p = (char *)os->id; *p; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p - 'A' + 'a');
-    r->inv->has_os = os->id != NULL;
-    r->os_from_doc = r->inv->has_os;
-    return r->inv->has_os ? ks_os_finish(os, r->a) : KS_OK;
+    return os_done(r);
 }
 
 static enum ks_code
@@ -639,22 +660,9 @@ spdx_os(struct rd *r, const json_t *pkg)
 
         if (c == NULL || strncmp(c, "kensa:os:", 9) != 0 || (eq = strchr(c, '=')) == NULL)
             continue;
-        if (strncmp(c + 9, "codename=", 9) == 0)
-            os->codename = dup(r, eq + 1);
-        else if (strncmp(c + 9, "idLike=", 7) == 0)
-            os->id_like = dup(r, eq + 1);
-        else if (strncmp(c + 9, "kernel=", 7) == 0)
-            os->kernel = dup(r, eq + 1);
-        else if (strncmp(c + 9, "source=", 7) == 0)
-            os->source = dup(r, eq + 1);
+        os_fact(r, ks_str_make(c + 9, (size_t)(eq - (c + 9))), eq + 1);
     }
-    if (os->id != NULL)
-        for (char *p = (char *)os->id; *p; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p - 'A' + 'a');
-    r->inv->has_os = os->id != NULL;
-    r->os_from_doc = r->inv->has_os;
-    return r->inv->has_os ? ks_os_finish(os, r->a) : KS_OK;
+    return os_done(r);
 }
 
 static enum ks_code

@@ -164,15 +164,8 @@ ks_extract_apk(struct ks_extract_ctx *ctx, const struct ks_extract_input *in, st
     ks_buf_init(&r.files, (size_t)256 << 20);
     ks_buf_init(&r.dir, APK_MAX_LINE);
     record_reset(&r);
-    if ((rc = ks_extract_open(ctx, in->path, &f, &e2)) != KS_OK) {
-        if (rc == KS_ENOMEM) {
-            rc = ks_err_set(err, rc, "%s", e2.msg);
-        } else {
-            ks_extract_warn(ctx, "%s", e2.msg);
-            rc = KS_OK;
-        }
+    if ((rc = ks_extract_open_or_warn(ctx, in->path, &f, err)) != KS_OK || f == NULL)
         goto out;
-    }
     if ((rc = ks_line_reader_init(&lr, f, APK_MAX_LINE)) != KS_OK) {
         rc = ks_err_set(err, rc, "apk: out of memory reading '%s'", in->path);
         goto out;

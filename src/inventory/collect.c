@@ -378,6 +378,23 @@ ks_extract_open(struct ks_extract_ctx *ctx, const char *path, struct ks_fs_file 
     return ks_fs_open(ctx->fs, path, out, err);
 }
 
+enum ks_code
+ks_extract_open_or_warn(struct ks_extract_ctx *ctx, const char *path, struct ks_fs_file **out,
+                        struct ks_err *err)
+{
+    struct ks_err e2 = KS_ERR_INIT;
+    enum ks_code rc;
+
+    *out = NULL;
+    if ((rc = ks_extract_open(ctx, path, out, &e2)) == KS_OK)
+        return KS_OK;
+    *out = NULL;
+    if (rc == KS_ENOMEM)
+        return ks_err_set(err, rc, "%s", e2.msg);
+    ks_extract_warn(ctx, "%s", e2.msg);
+    return KS_OK;
+}
+
 const char *const *
 ks_extract_companions(struct ks_extract_ctx *ctx, size_t *n)
 {

@@ -139,12 +139,8 @@ read_owned(struct ks_extract_ctx *ctx, struct ks_pkg *p, const char *list, bool 
     size_t n = 0;
     struct ks_err e2 = KS_ERR_INIT;
 
-    if ((rc = ks_extract_open(ctx, list, &f, &e2)) != KS_OK) {
-        if (rc == KS_ENOMEM)
-            return ks_err_set(err, rc, "%s", e2.msg);
-        ks_extract_warn(ctx, "%s", e2.msg);
-        return KS_OK;
-    }
+    if ((rc = ks_extract_open_or_warn(ctx, list, &f, err)) != KS_OK || f == NULL)
+        return rc;
     if ((rc = ks_line_reader_init(&r, f, 1 << 16)) != KS_OK) {
         ks_fs_file_close(f);
         return ks_err_set(err, rc, "dpkg: out of memory reading '%s'", list);
@@ -335,15 +331,8 @@ ks_extract_dpkg(struct ks_extract_ctx *ctx, const struct ks_extract_input *in, s
     for (int i = 0; i < F_COUNT; i++)
         ks_buf_init(&s.f[i], DPKG_MAX_LINE);
     stanza_reset(&s);
-    if ((rc = ks_extract_open(ctx, in->path, &f, &e2)) != KS_OK) {
-        if (rc == KS_ENOMEM) {
-            rc = ks_err_set(err, rc, "%s", e2.msg);
-        } else {
-            ks_extract_warn(ctx, "%s", e2.msg);
-            rc = KS_OK;
-        }
+    if ((rc = ks_extract_open_or_warn(ctx, in->path, &f, err)) != KS_OK || f == NULL)
         goto out;
-    }
     if ((rc = ks_line_reader_init(&r, f, DPKG_MAX_LINE)) != KS_OK) {
         rc = ks_err_set(err, rc, "dpkg: out of memory reading '%s'", in->path);
         goto out;

@@ -184,6 +184,9 @@ enum ks_code ks_extract_read(struct ks_extract_ctx *ctx, const char *path, size_
  */
 enum ks_code ks_extract_open(struct ks_extract_ctx *ctx, const char *path, struct ks_fs_file **out,
                              struct ks_err *err);
+/* The same, a file that cannot be opened being a warning (*out NULL), not an error. */
+enum ks_code ks_extract_open_or_warn(struct ks_extract_ctx *ctx, const char *path,
+                                     struct ks_fs_file **out, struct ks_err *err);
 /* Companion paths this extractor's patterns matched in the walk (sorted). */
 const char *const *ks_extract_companions(struct ks_extract_ctx *ctx, size_t *n);
 /* Is path among this extractor's matched companions? */
